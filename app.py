@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Example app: one stack with one batch inference job on the sample input in example_input/.
+
+The solution version ARN comes from context (``cdk deploy -c solution_version_arn=arn:...``);
+without it, from the stack parameter ``SolutionVersionArn``, so ``cdk synth`` works offline.
+"""
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput
+
+
+class ExampleStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, solution_version_arn: str | None, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        if solution_version_arn is None:
+            solution_version_arn = cdk.CfnParameter(
+                self,
+                "SolutionVersionArn",
+                description="The Amazon Personalize solution version that computes the recommendations",
+                allowed_pattern=r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:solution/.+",
+            ).value_as_string
+
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+        )
+        cdk.Validations.of(access_logs).acknowledge(
+            cdk.Acknowledgment(id="AwsSolutions::AwsSolutions-S1", reason="This bucket receives the access logs")
+        )
+
+        job = BatchInferenceJob(
+            self,
+            "Nightly",
+            solution_version_arn=solution_version_arn,
+            input=BatchInput.from_asset("example_input/users.json"),
+            num_results=10,
+            server_access_logs_bucket=access_logs,
+        )
+        cdk.CfnOutput(self, "JobArn", value=job.job_arn)
+        cdk.CfnOutput(self, "Recommendations", value=job.output_s3_uri)
+
+
+app = cdk.App()
+ExampleStack(app, "PersonalizeBatchExample", solution_version_arn=app.node.try_get_context("solution_version_arn"))
+cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+app.synth()

@@ -1,0 +1,56 @@
+"""Where a batch job writes its results."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from aws_cdk import Token
+from aws_cdk import aws_s3 as s3
+
+
+class BatchOutput:
+    """The S3 location a batch job writes ``<input-name>.out`` files to.
+
+    Create one with :meth:`to_bucket`; leave the job's ``output`` unset to get a new,
+    secure output bucket.
+    """
+
+    def __init__(self, bucket: Optional[s3.IBucket], prefix: str) -> None:
+        self._bucket = bucket
+        self._prefix = prefix
+
+    @staticmethod
+    def to_bucket(bucket: s3.IBucket, prefix: str = "") -> "BatchOutput":
+        """Write results under ``prefix`` in an existing bucket.
+
+        :param bucket: the bucket the results go to; it receives a bucket policy for Personalize
+            when it belongs to this app.
+        :param prefix: a folder, ending in ``/`` (default: the bucket's root). Each run overwrites
+            the previous run's files of the same input name.
+        """
+        _check_prefix(prefix)
+        return BatchOutput(bucket, prefix)
+
+    @staticmethod
+    def _to_new_bucket() -> "BatchOutput":
+        return BatchOutput(None, "results/")
+
+    @property
+    def bucket(self) -> Optional[s3.IBucket]:
+        """The bucket given to :meth:`to_bucket`, or ``None`` for a new bucket."""
+        return self._bucket
+
+    @property
+    def prefix(self) -> str:
+        """The folder the results go to."""
+        return self._prefix
+
+
+def _check_prefix(prefix: str) -> None:
+    if Token.is_unresolved(prefix) or prefix == "":
+        return
+    if prefix.startswith("/") or not prefix.endswith("/"):
+        raise ValueError(
+            f"output: BatchOutput.to_bucket prefix must be a folder that ends with '/' and does not "
+            f"start with '/' (e.g. 'results/'), got {prefix!r}"
+        )

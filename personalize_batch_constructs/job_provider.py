@@ -1,0 +1,175 @@
+"""The custom-resource provider that runs batch jobs at deploy time: one per stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from .batch_input import _BoundInput
+from .nag_acknowledgements import acknowledge_wildcards
+from .service_role import PERSONALIZE_PRINCIPAL
+
+QUERY_INTERVAL = Duration.seconds(10)
+"""How often the provider asks the handler whether a job is done; the handler calls
+Personalize only every ``poll_interval`` of the job."""
+
+TOTAL_TIMEOUT = Duration.hours(1)
+"""CloudFormation waits at most one hour for a custom resource (``ServiceTimeout``)."""
+
+_RUNTIME = lambda_.Runtime.PYTHON_3_14
+_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+def _handler_dir() -> Path:
+    """The handler code: packaged inside the wheel, or ``lambda/`` in a source checkout."""
+    packaged = Path(__file__).parent / "_handler"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "lambda"
+
+
+class JobProvider(Construct):
+    """The Lambda functions and waiter state machine shared by every batch job in a stack.
+
+    Adding a job adds statements to the handler's policy, never a function.
+    """
+
+    _ID = "PersonalizeBatchJobProvider"
+
+    @classmethod
+    def of(cls, scope: Construct) -> "JobProvider":
+        """The stack's provider, created with the stack's first job."""
+        stack = Stack.of(scope)
+        return stack.node.try_find_child(cls._ID) or cls(stack, cls._ID)
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.handler_role = self._lambda_role("HandlerRole")
+        code = lambda_.Code.from_asset(str(_handler_dir()), exclude=["__pycache__", "*.pyc"])
+        on_event = self._handler_function("OnEventHandler", "index.on_event", code, Duration.minutes(2))
+        is_complete = self._handler_function("IsCompleteHandler", "index.is_complete", code, Duration.minutes(1))
+
+        self._provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=on_event,
+            is_complete_handler=is_complete,
+            query_interval=QUERY_INTERVAL,
+            total_timeout=TOTAL_TIMEOUT,
+            # Two roles: one shared by all three framework functions forms a dependency cycle
+            # with the waiter state machine.
+            framework_on_event_role=self._lambda_role("FrameworkOnEventRole"),
+            framework_complete_and_timeout_role=self._lambda_role("FrameworkWaiterRole"),
+            log_group=self._log_group("FrameworkLogs"),
+            disable_waiter_state_machine_logging=False,
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=self._log_group("WaiterLogs"),
+                level=sfn.LogLevel.ALL,
+                # Execution data holds CloudFormation's presigned response URL.
+                include_execution_data=False,
+            ),
+        )
+        self._enable_waiter_tracing()
+        framework_functions = [self._provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")]
+        acknowledge_wildcards(
+            self,
+            resources=[f"{function.function_arn}:*" for function in (on_event, is_complete, *framework_functions)],
+            reason="CDK's Provider framework may invoke any version of its functions (ARN:*)",
+        )
+
+        jobs = f"arn:{Aws.PARTITION}:personalize:{Aws.REGION}:{Aws.ACCOUNT_ID}:batch-inference-job/*"
+        self.handler_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "personalize:CreateBatchInferenceJob",
+                    "personalize:DescribeBatchInferenceJob",
+                    "personalize:TagResource",
+                    "personalize:UntagResource",
+                ],
+                resources=[jobs],
+            )
+        )
+        acknowledge_wildcards(
+            self.handler_role,
+            resources=[jobs],
+            reason="Job names are made at deploy time from the request, so only the ARN prefix is known; "
+            "limited to batch inference jobs of this account and Region",
+        )
+        # One growing statement per kind keeps the policy small as jobs are added.
+        self._pass_role = iam.PolicyStatement(
+            actions=["iam:PassRole"], conditions={"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}}
+        )
+        self._read_input = iam.PolicyStatement(actions=["s3:GetObject"])
+        self._list_input = iam.PolicyStatement(actions=["s3:ListBucket"])
+        self._granted: set[tuple[iam.PolicyStatement, str]] = set()
+
+    @property
+    def service_token(self) -> str:
+        return self._provider.service_token
+
+    def grant_job(self, service_role: iam.IRole, job_input: _BoundInput) -> None:
+        """Let the handler pass the job's role and check its input."""
+        for statement, resource in (
+            (self._pass_role, service_role.role_arn),
+            (self._read_input, job_input.object_arns),
+            (self._list_input, job_input.bucket.bucket_arn),
+        ):
+            if not statement.has_resource:
+                self.handler_role.add_to_policy(statement)
+            if (statement, resource) not in self._granted:
+                self._granted.add((statement, resource))
+                statement.add_resources(resource)
+        if job_input.is_folder:
+            acknowledge_wildcards(
+                self.handler_role,
+                resources=[job_input.object_arns],
+                reason="Checks that the job's input folder is not empty: the folder's objects only",
+            )
+
+    def _lambda_role(self, construct_id: str) -> iam.Role:
+        return iam.Role(self, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+
+    def _log_group(self, construct_id: str) -> logs.LogGroup:
+        return logs.LogGroup(self, construct_id, retention=_LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
+
+    def _handler_function(self, construct_id: str, handler: str, code: lambda_.Code, timeout: Duration) -> lambda_.Function:
+        log_group = self._log_group(f"{construct_id}Logs")
+        log_group.grant_write(self.handler_role)
+        return lambda_.Function(
+            self,
+            construct_id,
+            runtime=_RUNTIME,
+            handler=handler,
+            code=code,
+            role=self.handler_role,
+            timeout=timeout,
+            memory_size=256,
+            log_group=log_group,
+            environment={"PROVIDER_QUERY_INTERVAL_SECONDS": str(int(QUERY_INTERVAL.to_seconds()))},
+            description="Runs Amazon Personalize batch jobs at deploy time",
+        )
+
+    def _enable_waiter_tracing(self) -> None:
+        """X-Ray tracing for the waiter, which the Provider does not expose as a prop."""
+        waiter = self._provider.node.find_child("waiter-state-machine")
+        waiter.node.default_child.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+        # The same statement the StateMachine construct adds when tracing is on; X-Ray
+        # actions take no resource ARNs.
+        waiter_role = waiter.node.find_child("Role")
+        waiter_role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
+                resources=["*"],
+            )
+        )
+        acknowledge_wildcards(waiter_role, resources=["*"], reason="X-Ray actions take no resource ARNs")

@@ -1,0 +1,74 @@
+"""The IAM service role Personalize assumes to read the input and write the results."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from .nag_acknowledgements import acknowledge_wildcards
+
+PERSONALIZE_PRINCIPAL = "personalize.amazonaws.com"
+"""The service principal that reads the input and writes the results."""
+
+_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:ListGrants"]
+
+
+def new_service_role(scope: Construct, construct_id: str) -> iam.Role:
+    """A role only Personalize, acting for this account and Region, can assume."""
+    return iam.Role(
+        scope,
+        construct_id,
+        description="Assumed by Amazon Personalize to run batch jobs",
+        assumed_by=iam.ServicePrincipal(
+            PERSONALIZE_PRINCIPAL,
+            conditions={
+                # Confused-deputy protection: only Personalize resources of this account and Region.
+                "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:personalize:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"},
+            },
+        ),
+    )
+
+
+def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: list[str], objects_arn: str) -> None:
+    """Let the role and the service principal act on some objects of a bucket, and list it.
+
+    Personalize needs both: the role's policy and a bucket policy naming the service.
+    """
+    statements = [
+        iam.PolicyStatement(actions=object_actions, resources=[objects_arn]),
+        iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+    ]
+    if objects_arn.endswith("*"):
+        acknowledge_wildcards(role, resources=[objects_arn], reason="Limited to the job's own input or output folder")
+    for statement in statements:
+        role.add_to_principal_policy(statement)
+        service_statement = statement.copy(principals=[iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)])
+        service_statement.add_condition("StringEquals", {"aws:SourceAccount": Aws.ACCOUNT_ID})
+        bucket.add_to_resource_policy(service_statement)
+
+
+def grant_key_use(role: iam.IRole, key: Optional[kms.IKey]) -> None:
+    """Let the role and Personalize use the key that encrypts the data.
+
+    The key policy entries are only added to keys defined in this app; an imported key's
+    policy must already allow them.
+    """
+    if key is None:
+        return
+    role.add_to_principal_policy(iam.PolicyStatement(actions=_KEY_ACTIONS, resources=[key.key_arn]))
+    for principal, conditions in (
+        (iam.ServicePrincipal(PERSONALIZE_PRINCIPAL), {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}),
+        (role.grant_principal, None),
+    ):
+        # "*" in a key policy means this key only.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=[*_KEY_ACTIONS, "kms:CreateGrant"], principals=[principal], resources=["*"], conditions=conditions
+            )
+        )
