@@ -15,7 +15,7 @@ from . import prop_checks
 from .batch_input import BatchInput
 from .batch_output import BatchOutput
 from .job_mode import BatchJobMode
-from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
+from .job_provider import LAST_CHECK_MARGIN, QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role
 
@@ -74,7 +74,8 @@ class BatchInferenceJob(Construct):
             when the role is mutable (default: a new role).
         :param encryption_key: a KMS key for the new buckets and the job's data (default: S3-managed keys).
         :param tags: tags on each job, at most 200 (default: none).
-        :param timeout: how long the deploy waits for the job, at most one hour (default: one hour).
+        :param timeout: how long the deploy waits for the job, at most one hour; the handler gives up
+            two minutes before CloudFormation's hour so its message names the job (default: one hour).
         :param poll_interval: how often the job's status is read while waiting, 10 s to the timeout, whole
             seconds (default: one minute).
         :param output_removal_policy: what happens to a new output bucket when the stack is deleted
@@ -107,7 +108,6 @@ class BatchInferenceJob(Construct):
         """The bucket the input is read from."""
         self.output_bucket: s3.IBucket = output_bucket
         """The bucket the results are written to."""
-        self.encryption_key = encryption_key
 
         grant_bucket_access(self.role, bound_input.bucket, ["s3:GetObject"], bound_input.object_arns)
         grant_bucket_access(self.role, output_bucket, ["s3:PutObject"], output_bucket.arn_for_objects(f"{output.prefix}*"))
@@ -130,7 +130,7 @@ class BatchInferenceJob(Construct):
             "ThemeItemNameField": theme_item_name_field,
             "JobTags": [{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())] if tags else None,
             "InputVersion": bound_input.version,
-            "TimeoutSeconds": timeout_seconds,
+            "TimeoutSeconds": min(timeout_seconds, int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())),
             "PollIntervalSeconds": poll_seconds,
         }
         self._resource = CustomResource(

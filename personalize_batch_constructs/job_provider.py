@@ -23,6 +23,11 @@ Personalize only every ``poll_interval`` of the job."""
 TOTAL_TIMEOUT = Duration.hours(1)
 """CloudFormation waits at most one hour for a custom resource (``ServiceTimeout``)."""
 
+LAST_CHECK_MARGIN = Duration.minutes(2)
+"""How much earlier than CloudFormation's hour the handler gives up on a job: CloudFormation's
+clock starts before the handler's, and the handler's message names the job where
+CloudFormation's generic "timed out" does not."""
+
 _RUNTIME = lambda_.Runtime.PYTHON_3_14
 _LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 
@@ -51,8 +56,8 @@ class JobProvider(Construct):
         super().__init__(scope, construct_id)
         self.handler_role = self._lambda_role("HandlerRole")
         code = lambda_.Code.from_asset(str(_handler_dir()), exclude=["__pycache__", "*.pyc"])
-        on_event = self._handler_function("OnEventHandler", "index.on_event", code, Duration.minutes(2))
-        is_complete = self._handler_function("IsCompleteHandler", "index.is_complete", code, Duration.minutes(1))
+        on_event = self._handler_function("OnEventHandler", "index.on_event", code, Duration.minutes(4))
+        is_complete = self._handler_function("IsCompleteHandler", "index.is_complete", code, Duration.minutes(3))
 
         self._provider = cr.Provider(
             self,

@@ -1,0 +1,33 @@
+"""Custom::PersonalizeBatchInferenceJob: the request and API names of a batch inference job."""
+
+from batch_job import BatchJobHandler
+from resource_properties import drop_absent, float_map
+
+
+class BatchInferenceJobHandler(BatchJobHandler):
+    job_noun = "Batch inference job"
+    arn_resource_type = "batch-inference-job"
+    create_operation = "CreateBatchInferenceJob"
+
+    def _job_type_request(self) -> dict:
+        properties = self._properties
+        theme_item_name = properties.get("ThemeItemNameField")
+        return {
+            "batchInferenceJobConfig": drop_absent(
+                {
+                    # Sent as CloudFormation gives it: the API types this map as strings.
+                    "itemExplorationConfig": properties.get("ItemExplorationConfig"),
+                    "rankingInfluence": float_map(properties, "RankingInfluence"),
+                }
+            ),
+            "batchInferenceJobMode": properties.get("JobMode"),
+            "themeGenerationConfig": (
+                {"fieldsForThemeGeneration": {"itemName": theme_item_name}} if theme_item_name else None
+            ),
+        }
+
+    def _create_job(self, request: dict) -> None:
+        self._personalize.create_batch_inference_job(**request)
+
+    def _describe_job(self, arn: str) -> dict:
+        return self._personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]

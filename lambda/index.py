@@ -1,0 +1,58 @@
+"""Lambda entry points of the custom resource Provider: on_event and is_complete.
+
+Both pick the handler class by the event's ResourceType. The AWS clients are created on the
+first event, not at import, so a cold start that only imports this module stays cheap.
+"""
+
+import functools
+import os
+import time
+
+import boto3
+from botocore.config import Config
+
+from batch_inference_job import BatchInferenceJobHandler
+
+_HANDLERS = {
+    "Custom::PersonalizeBatchInferenceJob": BatchInferenceJobHandler,
+}
+# "standard" retries LimitExceededException as throttling, which "legacy" does not; the short
+# timeouts bound how long a hung endpoint can hold an invocation.
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+_QUERY_INTERVAL_VARIABLE = "PROVIDER_QUERY_INTERVAL_SECONDS"
+_DEFAULT_QUERY_INTERVAL_SECONDS = 10
+
+
+def on_event(event: dict, context) -> dict:
+    return _handler(event).on_event()
+
+
+def is_complete(event: dict, context) -> dict:
+    return _handler(event).is_complete()
+
+
+def _handler(event: dict):
+    resource_type = event.get("ResourceType")
+    handler_class = _HANDLERS.get(resource_type)
+    if handler_class is None:
+        raise ValueError(f"Unsupported ResourceType {resource_type!r}: this provider serves {', '.join(_HANDLERS)}")
+    return handler_class(
+        event,
+        personalize=_client("personalize"),
+        s3=_client("s3"),
+        clock=time.time,
+        query_interval_seconds=_query_interval_seconds(),
+    )
+
+
+@functools.cache
+def _client(service_name: str):
+    # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_S3.
+    return boto3.client(service_name, config=_CLIENT_CONFIG)
+
+
+def _query_interval_seconds() -> int:
+    raw = os.environ.get(_QUERY_INTERVAL_VARIABLE, str(_DEFAULT_QUERY_INTERVAL_SECONDS))
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ValueError(f"Environment variable {_QUERY_INTERVAL_VARIABLE} must be a positive whole number, got {raw!r}")
+    return int(raw)

@@ -1,0 +1,54 @@
+"""Typed values read from CloudFormation resource properties, which arrive as strings."""
+
+import math
+
+
+class PropertyError(ValueError):
+    """A resource property is missing or holds a value that cannot be used."""
+
+
+def required(properties: dict, name: str):
+    value = properties.get(name)
+    if _is_absent(value):
+        raise PropertyError(f"Property {name} is required but was not given")
+    return value
+
+
+def integer(properties: dict, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    raw = required(properties, name)
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise PropertyError(f"Property {name} must be a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise PropertyError(f"Property {name} must be at least {minimum}{upper}, got {value}")
+    return value
+
+
+def float_map(properties: dict, name: str) -> dict[str, float] | None:
+    raw = properties.get(name)
+    if _is_absent(raw):
+        return None
+    if not isinstance(raw, dict):
+        raise PropertyError(f"Property {name} must be a map of names to numbers, got {raw!r}")
+    return {key: _finite_float(f"{name}.{key}", value) for key, value in raw.items()}
+
+
+def drop_absent(fields: dict) -> dict:
+    """The fields that hold a value: boto3 rejects None, and empty maps or lists mean "not set"."""
+    return {key: value for key, value in fields.items() if not _is_absent(value)}
+
+
+def _finite_float(name: str, raw) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise PropertyError(f"Property {name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise PropertyError(f"Property {name} must be a finite number, got {raw!r}")
+    return value
+
+
+def _is_absent(value) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)

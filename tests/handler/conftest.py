@@ -1,0 +1,70 @@
+"""Makes lambda/ importable, and gives each test real boto3 clients under botocore Stubbers."""
+
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda"))
+
+from batch_inference_job import BatchInferenceJobHandler  # noqa: E402
+
+from .sample_events import START_TIME  # noqa: E402
+
+QUERY_INTERVAL_SECONDS = 10
+
+
+class FakeClock:
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _client(service_name: str):
+    return boto3.client(service_name, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def _stubbed(client):
+    # Every test must use up what it queued: an unexpected or missing call fails it.
+    with Stubber(client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def personalize():
+    return _client("personalize")
+
+
+@pytest.fixture
+def s3():
+    return _client("s3")
+
+
+@pytest.fixture
+def personalize_stub(personalize):
+    yield from _stubbed(personalize)
+
+
+@pytest.fixture
+def s3_stub(s3):
+    yield from _stubbed(s3)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(START_TIME)
+
+
+@pytest.fixture
+def make_handler(personalize, s3, personalize_stub, s3_stub, clock):
+    def make(event: dict) -> BatchInferenceJobHandler:
+        return BatchInferenceJobHandler(
+            event, personalize=personalize, s3=s3, clock=clock, query_interval_seconds=QUERY_INTERVAL_SECONDS
+        )
+
+    return make

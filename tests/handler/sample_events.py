@@ -1,0 +1,113 @@
+"""CloudFormation events as the Provider framework hands them to the handler, and stub responses."""
+
+import copy
+import datetime
+import hashlib
+
+ACCOUNT = "123456789012"
+STACK_ID = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/shop-stack/6f1c2b40-8a1e-11ef-9f2b-0a1b2c3d4e5f"
+LOGICAL_ID = "NightlyRecommendations"
+CREATE_REQUEST_ID = "7d3c0b64-2f9e-4c1a-9e1d-3b5a8c2f6e01"
+UPDATE_REQUEST_ID = "0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d"
+SERVICE_TOKEN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:provider-framework-onEvent"
+SOLUTION_VERSION_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:solution/shop/3f2a1b0c"
+FILTER_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:filter/in-stock"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/PersonalizeBatchRole"
+KMS_KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+INPUT_BUCKET = "shop-batch-input"
+INPUT_KEY = "users/users.jsonl"
+INPUT_PATH = f"s3://{INPUT_BUCKET}/{INPUT_KEY}"
+OUTPUT_PATH = "s3://shop-batch-output/recommendations/"
+START_TIME = 1_760_000_000.0
+
+REQUIRED_PROPERTIES = {
+    "ServiceToken": SERVICE_TOKEN,
+    "JobNamePrefix": "nightly-recs",
+    "SolutionVersionArn": SOLUTION_VERSION_ARN,
+    "InputPath": INPUT_PATH,
+    "OutputPath": OUTPUT_PATH,
+    "RoleArn": ROLE_ARN,
+    "NumResults": "25",
+    "TimeoutSeconds": "3600",
+    "PollIntervalSeconds": "30",
+}
+
+
+def properties(**overrides) -> dict:
+    """The required properties with `overrides`; an override of None removes the property."""
+    merged = {**copy.deepcopy(REQUIRED_PROPERTIES), **overrides}
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+def create_event(props: dict | None = None) -> dict:
+    return {
+        "RequestType": "Create",
+        "ResourceType": "Custom::PersonalizeBatchInferenceJob",
+        "ServiceToken": SERVICE_TOKEN,
+        "StackId": STACK_ID,
+        "LogicalResourceId": LOGICAL_ID,
+        "RequestId": CREATE_REQUEST_ID,
+        "ResourceProperties": props if props is not None else properties(),
+    }
+
+
+def update_event(physical_id: str, old: dict, new: dict) -> dict:
+    return {
+        **create_event(new),
+        "RequestType": "Update",
+        "RequestId": UPDATE_REQUEST_ID,
+        "PhysicalResourceId": physical_id,
+        "OldResourceProperties": old,
+    }
+
+
+def delete_event(physical_id: str, props: dict | None = None) -> dict:
+    return {**create_event(props), "RequestType": "Delete", "PhysicalResourceId": physical_id}
+
+
+def waiting_event(on_event_event: dict, on_event_result: dict) -> dict:
+    """What the framework passes to is_complete: the request merged with on_event's result."""
+    return {**on_event_event, **on_event_result}
+
+
+def job_arn(name: str) -> str:
+    return f"arn:aws:personalize:us-east-1:{ACCOUNT}:batch-inference-job/{name}"
+
+
+def described_job(arn: str, status: str, *, last_updated: float = START_TIME, failure_reason: str | None = None) -> dict:
+    job = {
+        "jobName": arn.rsplit("/", 1)[1],
+        "batchInferenceJobArn": arn,
+        "solutionVersionArn": SOLUTION_VERSION_ARN,
+        "numResults": 25,
+        "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
+        "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
+        "roleArn": ROLE_ARN,
+        "status": status,
+        "creationDateTime": datetime.datetime.fromtimestamp(START_TIME, datetime.timezone.utc),
+        "lastUpdatedDateTime": datetime.datetime.fromtimestamp(last_updated, datetime.timezone.utc),
+    }
+    if failure_reason is not None:
+        job["failureReason"] = failure_reason
+    return {"batchInferenceJob": job}
+
+
+def expected_name(request_id: str = CREATE_REQUEST_ID, prefix: str = "nightly-recs") -> str:
+    """The contract's job name, computed here independently of the handler."""
+    return f"{prefix}-{hashlib.sha256(f'{STACK_ID}|{LOGICAL_ID}|{request_id}'.encode()).hexdigest()[:12]}"
+
+
+def minimal_request(request_id: str = CREATE_REQUEST_ID) -> dict:
+    """The CreateBatchInferenceJob request the required properties alone make."""
+    return {
+        "jobName": expected_name(request_id),
+        "solutionVersionArn": SOLUTION_VERSION_ARN,
+        "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
+        "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
+        "roleArn": ROLE_ARN,
+        "numResults": 25,
+    }
+
+
+def stub_input_found(s3_stub) -> None:
+    s3_stub.add_response("head_object", {"ContentLength": 2048}, {"Bucket": INPUT_BUCKET, "Key": INPUT_KEY})

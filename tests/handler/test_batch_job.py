@@ -1,0 +1,415 @@
+"""The custom resource lifecycle shared by batch job types, driven through the batch inference job."""
+
+import json
+
+import pytest
+
+from input_check import InputError
+from resource_properties import PropertyError
+
+from .sample_events import (
+    INPUT_BUCKET,
+    OUTPUT_PATH,
+    START_TIME,
+    UPDATE_REQUEST_ID,
+    create_event,
+    delete_event,
+    described_job,
+    expected_name,
+    job_arn,
+    minimal_request,
+    properties,
+    stub_input_found,
+    update_event,
+    waiting_event,
+)
+
+ARN = job_arn(expected_name())
+NEW_ARN = job_arn(expected_name(UPDATE_REQUEST_ID))
+NOT_COMPLETE = {"IsComplete": False}
+
+
+def _started(event: dict) -> dict:
+    """The is_complete event after an on_event that started the job at START_TIME."""
+    return waiting_event(event, {"PhysicalResourceId": job_arn(expected_name(event["RequestId"])), "StartedAt": START_TIME})
+
+
+def _logged(capsys) -> list[dict]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def _describe(personalize_stub, status: str, arn: str = ARN, **job) -> None:
+    personalize_stub.add_response(
+        "describe_batch_inference_job", described_job(arn, status, **job), {"batchInferenceJobArn": arn}
+    )
+
+
+def _describe_fails(personalize_stub, code: str, status: int = 400) -> None:
+    personalize_stub.add_client_error(
+        "describe_batch_inference_job", code, f"{code} message", status, expected_params={"batchInferenceJobArn": ARN}
+    )
+
+
+def _create_fails(personalize_stub, code: str, status: int = 400) -> None:
+    personalize_stub.add_client_error(
+        "create_batch_inference_job", code, f"{code} message", status, expected_params=minimal_request()
+    )
+
+
+# Create
+
+
+def test_create_checks_input_starts_job_and_hands_arn_and_start_time_on(make_handler, personalize_stub, s3_stub, capsys):
+    stub_input_found(s3_stub)
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
+
+    result = make_handler(create_event()).on_event()
+
+    assert result == {"PhysicalResourceId": ARN, "StartedAt": START_TIME}
+    assert _logged(capsys) == [{"event": "job_started", "jobArn": ARN}]
+
+
+def test_retried_create_adopts_the_job_the_first_attempt_started(make_handler, personalize_stub, s3_stub, capsys):
+    stub_input_found(s3_stub)
+    _create_fails(personalize_stub, "ResourceAlreadyExistsException")
+
+    result = make_handler(create_event()).on_event()
+
+    assert result["PhysicalResourceId"] == ARN
+    assert _logged(capsys)[-1] == {"event": "job_adopted", "jobArn": ARN}
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("LimitExceededException", 400), ("ThrottlingException", 400), ("InternalServerError", 500)]
+)
+def test_create_refused_for_now_is_deferred_to_is_complete(make_handler, personalize_stub, s3_stub, capsys, code, status):
+    stub_input_found(s3_stub)
+    _create_fails(personalize_stub, code, status)
+
+    result = make_handler(create_event()).on_event()
+
+    assert result == {"PhysicalResourceId": ARN, "StartedAt": START_TIME}
+    assert _logged(capsys)[-1]["event"] == "job_deferred"
+
+
+def test_deferred_create_is_retried_by_is_complete_until_it_runs(make_handler, personalize_stub, clock):
+    waiting = _started(create_event())
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    _create_fails(personalize_stub, "LimitExceededException")
+    assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+    clock.now = START_TIME + 30
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
+    assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+    clock.now = START_TIME + 60
+    _describe(personalize_stub, "ACTIVE")
+    assert make_handler(waiting).is_complete()["IsComplete"] is True
+
+
+def test_create_retried_by_is_complete_accepts_a_job_that_exists(make_handler, personalize_stub):
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    _create_fails(personalize_stub, "ResourceAlreadyExistsException")
+
+    assert make_handler(_started(create_event())).is_complete() == NOT_COMPLETE
+
+
+def test_create_refused_for_good_fails_with_the_service_message(make_handler, personalize_stub, s3_stub):
+    stub_input_found(s3_stub)
+    _create_fails(personalize_stub, "InvalidInputException")
+
+    with pytest.raises(RuntimeError, match=rf"CreateBatchInferenceJob for {ARN} failed: InvalidInputException: InvalidInputException message"):
+        make_handler(create_event()).on_event()
+
+
+@pytest.mark.parametrize(
+    ("stub", "message"),
+    [
+        (lambda s3_stub: s3_stub.add_client_error("head_object", "404", "Not Found", 404), "does not exist"),
+        (lambda s3_stub: s3_stub.add_response("head_object", {"ContentLength": 0}), "is empty"),
+        (lambda s3_stub: s3_stub.add_client_error("head_object", "403", "Forbidden", 403), "Access denied"),
+    ],
+    ids=["missing", "empty", "denied"],
+)
+def test_bad_input_file_fails_create_before_any_job_starts(make_handler, s3_stub, stub, message):
+    stub(s3_stub)
+
+    # personalize_stub holds nothing: a create call would fail the test with another error.
+    with pytest.raises(InputError, match=message) as raised:
+        make_handler(create_event()).on_event()
+    assert f"s3://{INPUT_BUCKET}/users/users.jsonl" in str(raised.value)
+
+
+def test_empty_input_folder_fails_create_before_any_job_starts(make_handler, s3_stub):
+    s3_stub.add_response("list_objects_v2", {"IsTruncated": False, "KeyCount": 0})
+
+    with pytest.raises(InputError, match=rf"Input folder s3://{INPUT_BUCKET}/users/ holds no non-empty object"):
+        make_handler(create_event(properties(InputPath=f"s3://{INPUT_BUCKET}/users/"))).on_event()
+
+
+def test_input_folder_with_a_file_starts_the_job(make_handler, personalize_stub, s3_stub):
+    folder = f"s3://{INPUT_BUCKET}/users/"
+    s3_stub.add_response(
+        "list_objects_v2",
+        {"IsTruncated": False, "Contents": [{"Key": "users/a.jsonl", "Size": 10}]},
+        {"Bucket": INPUT_BUCKET, "Prefix": "users/", "MaxKeys": 10},
+    )
+    request = {**minimal_request(), "jobInput": {"s3DataSource": {"path": folder}}}
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, request)
+
+    assert make_handler(create_event(properties(InputPath=folder))).on_event()["PhysicalResourceId"] == ARN
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"NumResults": "twenty-five"}, r"Property NumResults must be a whole number, got 'twenty-five'"),
+        ({"NumResults": None}, r"Property NumResults is required"),
+        ({"TimeoutSeconds": "7200"}, r"Property TimeoutSeconds must be at least 1 and at most 3600"),
+        ({"PollIntervalSeconds": "soon"}, r"Property PollIntervalSeconds must be a whole number"),
+        ({"RankingInfluence": {"POPULARITY": "high"}}, r"Property RankingInfluence\.POPULARITY must be a number"),
+        ({"RoleArn": None}, r"Property RoleArn is required"),
+    ],
+)
+def test_bad_property_fails_create_naming_it_before_any_call(make_handler, overrides, message):
+    with pytest.raises(PropertyError, match=message):
+        make_handler(create_event(properties(**overrides))).on_event()
+
+
+def test_job_name_prefix_resolved_from_a_token_is_validated(make_handler):
+    with pytest.raises(ValueError, match=r"job_name_prefix.*at most 50"):
+        make_handler(create_event(properties(JobNamePrefix="a" * 51))).on_event()
+    with pytest.raises(ValueError, match=r"job_name_prefix.*letter or digit"):
+        make_handler(create_event(properties(JobNamePrefix="nightly recs"))).on_event()
+
+
+# Waiting for the job
+
+
+def test_active_job_completes_with_its_attributes(make_handler, personalize_stub, capsys):
+    _describe(personalize_stub, "ACTIVE")
+
+    result = make_handler(_started(create_event())).is_complete()
+
+    assert result == {
+        "IsComplete": True,
+        "Data": {"JobArn": ARN, "JobName": expected_name(), "Status": "ACTIVE", "OutputPath": OUTPUT_PATH},
+    }
+    assert _logged(capsys) == [{"event": "job_completed", "jobArn": ARN, "status": "ACTIVE"}]
+
+
+def test_failed_job_fails_the_resource_with_the_reason_and_arn(make_handler, personalize_stub, capsys):
+    _describe(personalize_stub, "CREATE FAILED", failure_reason="Input file has no valid records.")
+
+    with pytest.raises(RuntimeError, match=rf"Batch inference job {ARN} failed: Input file has no valid records\."):
+        make_handler(_started(create_event())).is_complete()
+    assert _logged(capsys)[-1]["event"] == "job_failed"
+
+
+@pytest.mark.parametrize("status", ["PENDING", "IN PROGRESS", "CREATE PENDING", "CREATE IN_PROGRESS"])
+def test_job_in_flight_is_not_complete_and_carries_no_data(make_handler, personalize_stub, status):
+    _describe(personalize_stub, status)
+
+    assert make_handler(_started(create_event())).is_complete() == NOT_COMPLETE
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ThrottlingException", 400),
+        ("LimitExceededException", 400),
+        ("InternalServerError", 500),
+        ("ServiceUnavailable", 503),
+    ],
+)
+def test_describe_refused_for_now_polls_again(make_handler, personalize_stub, capsys, code, status):
+    _describe_fails(personalize_stub, code, status)
+
+    assert make_handler(_started(create_event())).is_complete() == NOT_COMPLETE
+    assert _logged(capsys)[-1]["event"] == "status_unavailable"
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "InvalidInputException"])
+def test_describe_refused_for_good_fails(make_handler, personalize_stub, code):
+    _describe_fails(personalize_stub, code)
+
+    with pytest.raises(RuntimeError, match=rf"Could not read the state of {ARN}: {code}"):
+        make_handler(_started(create_event())).is_complete()
+
+
+def test_timeout_fails_saying_the_job_keeps_running_and_where_results_go(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3600
+    _describe(personalize_stub, "IN PROGRESS")
+
+    with pytest.raises(TimeoutError) as raised:
+        make_handler(_started(create_event())).is_complete()
+
+    message = str(raised.value)
+    assert f"Batch inference job {ARN} did not finish within 3600 s" in message
+    assert f"The job keeps running in Personalize; its results will still appear at {OUTPUT_PATH}" in message
+    assert "IN PROGRESS" in message
+
+
+def test_timeout_of_a_job_never_created_says_so(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3600
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+
+    # No create is queued: after the timeout a late job would only run unseen.
+    with pytest.raises(TimeoutError, match=rf"{ARN} was never created within 3600 s: .*LimitExceededException"):
+        make_handler(_started(create_event())).is_complete()
+
+
+def test_timeout_while_describe_is_throttled_still_fails(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3601
+    _describe_fails(personalize_stub, "ThrottlingException")
+
+    with pytest.raises(TimeoutError, match=r"did not finish within 3600 s \(its status could not be read: ThrottlingException"):
+        make_handler(_started(create_event())).is_complete()
+
+
+def test_job_that_finished_by_the_timeout_completes(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3605
+    _describe(personalize_stub, "ACTIVE")
+
+    assert make_handler(_started(create_event())).is_complete()["IsComplete"] is True
+
+
+def test_timeout_counts_from_on_event_with_the_configured_seconds(make_handler, personalize_stub, clock):
+    waiting = _started(create_event(properties(TimeoutSeconds="600", PollIntervalSeconds="600")))
+    clock.now = START_TIME + 599
+    assert make_handler(waiting).is_complete() == NOT_COMPLETE  # no tick, not yet timed out: no call
+
+    clock.now = START_TIME + 600
+    _describe(personalize_stub, "PENDING")
+    with pytest.raises(TimeoutError, match="within 600 s"):
+        make_handler(waiting).is_complete()
+
+
+def test_no_call_between_poll_ticks(make_handler, personalize_stub, clock):
+    waiting = _started(create_event())  # PollIntervalSeconds 30, query interval 10
+    for elapsed in (10.2, 20.4, 40.8, 50.9):
+        clock.now = START_TIME + elapsed
+        assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+    clock.now = START_TIME + 30.6
+    _describe(personalize_stub, "PENDING")
+    assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+
+@pytest.mark.parametrize(("poll_interval", "describe_calls"), [(7, 360), (30, 120), (45, 80), (300, 12), (3600, 1)])
+def test_describe_calls_in_an_hour_stay_within_one_per_poll_interval(
+    make_handler, personalize_stub, clock, poll_interval, describe_calls
+):
+    waiting = _started(create_event(properties(PollIntervalSeconds=str(poll_interval))))
+    for _ in range(describe_calls):  # the fixture fails the test if any is left, or one more is asked for
+        _describe(personalize_stub, "IN PROGRESS", last_updated=START_TIME - 60)
+
+    for elapsed in range(0, 3600, 10):
+        clock.now = START_TIME + elapsed
+        assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+    assert describe_calls <= 3600 / poll_interval + 1
+
+
+def test_status_is_logged_once_per_change(make_handler, personalize_stub, clock, capsys):
+    waiting = _started(create_event())
+    clock.now = START_TIME + 30
+    _describe(personalize_stub, "IN PROGRESS", last_updated=START_TIME + 12)
+    make_handler(waiting).is_complete()
+    clock.now = START_TIME + 60
+    _describe(personalize_stub, "IN PROGRESS", last_updated=START_TIME + 12)
+    make_handler(waiting).is_complete()
+
+    assert _logged(capsys) == [{"event": "job_status", "jobArn": ARN, "status": "IN PROGRESS"}]
+
+
+# Update
+
+
+def test_update_of_wait_settings_keeps_the_job_and_calls_nothing(make_handler):
+    old = properties()
+    new = properties(TimeoutSeconds="1800", PollIntervalSeconds="60", ServiceToken="arn:aws:lambda:us-east-1:1:function:x")
+
+    assert make_handler(update_event(ARN, old, new)).on_event() == {"PhysicalResourceId": ARN}
+
+
+def test_update_of_wait_settings_completes_with_the_job_attributes(make_handler, personalize_stub):
+    event = update_event(ARN, properties(), properties(TimeoutSeconds="1800"))
+    _describe(personalize_stub, "ACTIVE")
+
+    result = make_handler(waiting_event(event, {"PhysicalResourceId": ARN})).is_complete()
+
+    assert result == {
+        "IsComplete": True,
+        "Data": {"JobArn": ARN, "JobName": expected_name(), "Status": "ACTIVE", "OutputPath": OUTPUT_PATH},
+    }
+
+
+def test_update_of_wait_settings_polls_again_when_describe_is_throttled(make_handler, personalize_stub):
+    event = update_event(ARN, properties(), properties(TimeoutSeconds="1800"))
+    _describe_fails(personalize_stub, "ThrottlingException")
+
+    assert make_handler(waiting_event(event, {"PhysicalResourceId": ARN})).is_complete() == NOT_COMPLETE
+
+
+def test_update_of_tags_retags_the_existing_job(make_handler, personalize_stub):
+    old = properties(JobTags=[{"tagKey": "team", "tagValue": "recs"}, {"tagKey": "stage", "tagValue": "dev"}])
+    new = properties(JobTags=[{"tagKey": "team", "tagValue": "ml"}, {"tagKey": "owner", "tagValue": "ana"}])
+    personalize_stub.add_response(
+        "tag_resource",
+        {},
+        {"resourceArn": ARN, "tags": [{"tagKey": "team", "tagValue": "ml"}, {"tagKey": "owner", "tagValue": "ana"}]},
+    )
+    personalize_stub.add_response("untag_resource", {}, {"resourceArn": ARN, "tagKeys": ["stage"]})
+
+    assert make_handler(update_event(ARN, old, new)).on_event() == {"PhysicalResourceId": ARN}
+
+
+def test_update_of_wait_settings_still_validates_them(make_handler):
+    with pytest.raises(PropertyError, match="PollIntervalSeconds"):
+        make_handler(update_event(ARN, properties(), properties(PollIntervalSeconds="0"))).on_event()
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"InputVersion": "new-asset-hash"}, {"NumResults": "10"}, {"JobNamePrefix": "weekly"}, {"FilterArn": None}],
+)
+def test_update_that_changes_the_job_starts_a_new_one_under_a_new_id(make_handler, personalize_stub, s3_stub, changed):
+    old = properties(FilterArn="arn:aws:personalize:us-east-1:123456789012:filter/old")
+    new = {**old, **changed}
+    new = {key: value for key, value in new.items() if value is not None}
+    prefix = new["JobNamePrefix"]
+    new_arn = job_arn(expected_name(UPDATE_REQUEST_ID, prefix=prefix))
+    stub_input_found(s3_stub)
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": new_arn})
+
+    result = make_handler(update_event(ARN, old, new)).on_event()
+
+    assert result == {"PhysicalResourceId": new_arn, "StartedAt": START_TIME}
+    assert new_arn != ARN
+
+
+def test_update_that_started_a_new_job_waits_for_it(make_handler, personalize_stub):
+    event = update_event(ARN, properties(), properties(InputVersion="new-asset-hash"))
+    waiting = waiting_event(event, {"PhysicalResourceId": NEW_ARN, "StartedAt": START_TIME})
+    _describe(personalize_stub, "PENDING", arn=NEW_ARN)
+
+    assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+
+# Delete
+
+
+@pytest.mark.parametrize("physical_id", [ARN, "shop-stack-NightlyRecommendations-1A2B3C4D5E6F"])
+def test_delete_calls_nothing_and_keeps_the_physical_id(make_handler, physical_id):
+    # Both stubbers hold nothing: any call would raise.
+    event = delete_event(physical_id, properties(JobNamePrefix="not a valid prefix"))
+
+    assert make_handler(event).on_event() == {"PhysicalResourceId": physical_id}
+    assert make_handler(waiting_event(event, {"PhysicalResourceId": physical_id})).is_complete() == {"IsComplete": True}
+
+
+def test_unknown_request_type_is_refused(make_handler):
+    with pytest.raises(ValueError, match="Unsupported RequestType 'Restart'"):
+        make_handler({**create_event(), "RequestType": "Restart"}).on_event()

@@ -1,0 +1,122 @@
+"""The Lambda entry points: dispatch on ResourceType, lazily created clients, environment."""
+
+import importlib
+import sys
+import time
+
+import boto3
+import pytest
+
+from .sample_events import create_event, delete_event, described_job, expected_name, job_arn, properties
+
+ARN = job_arn(expected_name())
+
+
+@pytest.fixture
+def created_clients():
+    """(service name, keyword arguments) of each boto3.client call the entry points make."""
+    return []
+
+
+@pytest.fixture
+def index(monkeypatch, created_clients, personalize, s3, personalize_stub, s3_stub):
+    """index with boto3.client handing out the stubbed clients."""
+    import index
+
+    def client(service_name, **kwargs):
+        created_clients.append((service_name, kwargs))
+        return {"personalize": personalize, "s3": s3}[service_name]
+
+    monkeypatch.setattr(boto3, "client", client)
+    index._client.cache_clear()
+    yield index
+    index._client.cache_clear()
+
+
+def _waiting(seconds_ago: float) -> dict:
+    return {**create_event(), "PhysicalResourceId": ARN, "StartedAt": time.time() - seconds_ago}
+
+
+def test_import_creates_no_client(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a client was created at import")
+
+    monkeypatch.setattr(boto3, "client", refuse)
+    monkeypatch.setattr(boto3.session.Session, "client", refuse)
+    monkeypatch.delitem(sys.modules, "index", raising=False)
+
+    importlib.import_module("index")
+
+
+def test_delete_is_served_through_on_event_and_is_complete(index):
+    event = delete_event(ARN)
+
+    assert index.on_event(event, None) == {"PhysicalResourceId": ARN}
+    assert index.is_complete({**event, "PhysicalResourceId": ARN}, None) == {"IsComplete": True}
+
+
+def test_clients_are_created_once_with_retries_and_timeouts_and_no_endpoint_override(index, created_clients):
+    event = delete_event(ARN)
+    index.on_event(event, None)
+    index.is_complete(event, None)
+
+    assert [name for name, _ in created_clients] == ["personalize", "s3"]
+    for _, kwargs in created_clients:
+        assert set(kwargs) == {"config"}
+        config = kwargs["config"]
+        assert config.retries == {"mode": "standard", "max_attempts": 3}
+        assert (config.connect_timeout, config.read_timeout) == (5, 20)
+
+
+@pytest.mark.parametrize("entry_point", ["on_event", "is_complete"])
+def test_unknown_resource_type_is_refused_naming_it(index, entry_point):
+    event = {**create_event(), "ResourceType": "Custom::PersonalizeCampaign"}
+
+    with pytest.raises(ValueError, match=r"Unsupported ResourceType 'Custom::PersonalizeCampaign'.*Custom::PersonalizeBatchInferenceJob"):
+        getattr(index, entry_point)(event, None)
+
+
+def test_query_interval_comes_from_the_environment(index, monkeypatch, personalize_stub):
+    # At 45 s with polls every 30 s, a 10 s query interval saw the tick at 30 s already; a 60 s one did not.
+    monkeypatch.setenv("PROVIDER_QUERY_INTERVAL_SECONDS", "60")
+    personalize_stub.add_response("describe_batch_inference_job", described_job(ARN, "PENDING"))
+
+    assert index.is_complete(_waiting(seconds_ago=45), None) == {"IsComplete": False}
+
+
+def test_query_interval_defaults_to_ten_seconds(index, monkeypatch):
+    monkeypatch.delenv("PROVIDER_QUERY_INTERVAL_SECONDS", raising=False)
+
+    assert index.is_complete(_waiting(seconds_ago=45), None) == {"IsComplete": False}  # nothing stubbed: no call
+
+
+@pytest.mark.parametrize("raw", ["0", "ten", ""])
+def test_bad_query_interval_is_refused_naming_the_variable(index, monkeypatch, raw):
+    monkeypatch.setenv("PROVIDER_QUERY_INTERVAL_SECONDS", raw)
+
+    with pytest.raises(ValueError, match="PROVIDER_QUERY_INTERVAL_SECONDS"):
+        index.on_event(delete_event(ARN), None)
+
+
+def test_endpoint_override_from_the_environment_is_honoured(monkeypatch):
+    import index
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PERSONALIZE", "http://127.0.0.1:4566")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    index._client.cache_clear()
+    try:
+        assert index._client("personalize").meta.endpoint_url == "http://127.0.0.1:4566"
+    finally:
+        index._client.cache_clear()
+
+
+def test_create_is_served_through_on_event_with_the_real_clock(index, personalize_stub, s3_stub):
+    s3_stub.add_response("head_object", {"ContentLength": 10})
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN})
+    before = time.time()
+
+    result = index.on_event(create_event(properties()), None)
+
+    assert set(result) == {"PhysicalResourceId", "StartedAt"}
+    assert result["PhysicalResourceId"] == ARN
+    assert before <= result["StartedAt"] <= time.time()

@@ -1,0 +1,49 @@
+import pytest
+
+from resource_properties import PropertyError, drop_absent, float_map, integer, required
+
+
+def test_integer_converts_the_string_cloudformation_sends():
+    assert integer({"NumResults": "25"}, "NumResults") == 25
+    assert integer({"NumResults": " 7 "}, "NumResults") == 7
+
+
+@pytest.mark.parametrize("raw", ["25x", "2.5", "", "twenty"])
+def test_integer_that_is_no_whole_number_is_refused_by_name(raw):
+    with pytest.raises(PropertyError, match="NumResults"):
+        integer({"NumResults": raw}, "NumResults")
+
+
+def test_integer_outside_its_bounds_is_refused_with_the_bounds():
+    with pytest.raises(PropertyError, match=r"TimeoutSeconds must be at least 1 and at most 3600, got 3601"):
+        integer({"TimeoutSeconds": "3601"}, "TimeoutSeconds", maximum=3600)
+    with pytest.raises(PropertyError, match=r"PollIntervalSeconds must be at least 1, got 0"):
+        integer({"PollIntervalSeconds": "0"}, "PollIntervalSeconds")
+
+
+def test_required_names_the_missing_property():
+    with pytest.raises(PropertyError, match="RoleArn is required"):
+        required({}, "RoleArn")
+
+
+def test_float_map_converts_every_value():
+    assert float_map({"RankingInfluence": {"POPULARITY": "0.3", "FRESHNESS": "1"}}, "RankingInfluence") == {
+        "POPULARITY": 0.3,
+        "FRESHNESS": 1.0,
+    }
+    assert float_map({}, "RankingInfluence") is None
+
+
+@pytest.mark.parametrize("raw", ["high", "nan", "inf", None])
+def test_float_map_refuses_a_value_that_is_no_finite_number_naming_its_key(raw):
+    with pytest.raises(PropertyError, match=r"RankingInfluence\.POPULARITY"):
+        float_map({"RankingInfluence": {"POPULARITY": raw}}, "RankingInfluence")
+
+
+def test_float_map_refuses_what_is_no_map():
+    with pytest.raises(PropertyError, match="RankingInfluence must be a map"):
+        float_map({"RankingInfluence": "0.3"}, "RankingInfluence")
+
+
+def test_drop_absent_keeps_values_and_zeroes_but_not_none_or_empty_containers():
+    assert drop_absent({"a": "x", "b": None, "c": [], "d": {}, "e": "", "f": 0, "g": [1]}) == {"a": "x", "f": 0, "g": [1]}
