@@ -102,6 +102,7 @@ class BatchInferenceJob(Construct):
         output = output or BatchOutput._to_new_bucket()
         output_bucket = output.bucket or new_bucket("OutputBucket", output_removal_policy)
         self._output_prefix = output.prefix
+        self._encryption_key = encryption_key
         self.role: iam.IRole = role or new_service_role(self, "ServiceRole")
         """The service role Personalize assumes."""
         self.input_bucket: s3.IBucket = bound_input.bucket
@@ -121,7 +122,7 @@ class BatchInferenceJob(Construct):
             "InputPath": bound_input.s3_uri,
             "OutputPath": f"s3://{output_bucket.bucket_name}/{output.prefix}",
             "RoleArn": self.role.role_arn,
-            "NumResults": num_results,
+            "NumResults": num_results if Token.is_unresolved(num_results) else str(int(num_results)),
             "FilterArn": filter_arn,
             "KmsKeyArn": encryption_key.key_arn if encryption_key else None,
             "ItemExplorationConfig": _exploration_config(exploration_weight, exploration_item_age_cut_off),
@@ -147,7 +148,7 @@ class BatchInferenceJob(Construct):
             bound_input.upload,
             _policy_of(self.input_bucket),
             _policy_of(output_bucket),
-            self.role.node.try_find_child("DefaultPolicy"),
+            self.role.node.try_find_child("DefaultPolicy") or self.role.node.try_find_child("Policy"),
             provider.handler_role.node.find_child("DefaultPolicy"),
         ):
             if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
@@ -169,8 +170,12 @@ class BatchInferenceJob(Construct):
         return self._resource.get_att_string("OutputPath")
 
     def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` read the results (and decrypt them, when the output bucket has a key)."""
-        return self.output_bucket.grant_read(grantee, f"{self._output_prefix}*")
+        """Let ``grantee`` read the results, and decrypt them with the bucket's and the job's key."""
+        grant = self.output_bucket.grant_read(grantee, f"{self._output_prefix}*")
+        if self._encryption_key is not None:
+            # The job encrypts its output with this key even in a bucket whose default key differs.
+            grant = grant.combine(self._encryption_key.grant_decrypt(grantee))
+        return grant
 
     @staticmethod
     def _check_props(*, solution_version_arn, num_results, filter_arn, exploration_weight,
@@ -213,9 +218,10 @@ def _prefix_from_id(construct_id: str) -> str:
 
 def _exploration_config(weight: Optional[float], age_cut_off: Optional[float]) -> Optional[dict[str, str]]:
     # The API takes these hyperparameters as strings.
-    config = {
+    config: dict = {
         "explorationWeight": weight,
         "explorationItemAgeCutOff": age_cut_off,
     }
-    config = {key: value if Token.is_unresolved(value) else f"{value:g}" for key, value in config.items() if value is not None}
+    # str() keeps every digit the user wrote (0.1234567, not 0.123457).
+    config = {key: value if Token.is_unresolved(value) else str(value) for key, value in config.items() if value is not None}
     return config or None

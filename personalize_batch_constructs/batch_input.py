@@ -154,14 +154,16 @@ def _as_folder(source: Path) -> Path:
     with source.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
-    folder = Path(tempfile.gettempdir()) / "personalize-batch-input" / f"{digest.hexdigest()}-{source.name}"
-    staged = folder / source.name
-    if not staged.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        # Copy (a link would follow later edits of the source) and rename, so a concurrent
-        # synth never sees half a file.
-        handle, partial = tempfile.mkstemp(dir=folder.parent, prefix=".partial-")
-        os.close(handle)
-        shutil.copyfile(source, partial)
-        os.replace(partial, staged)
+    staging = Path(tempfile.gettempdir()) / "personalize-batch-input"
+    # No dot in the folder's name: the asset staging would read it as a file extension.
+    folder = staging / f"{digest.hexdigest()}-{source.name.replace('.', '_')}"
+    if not folder.exists():
+        # Built aside and renamed into place, so a concurrent synth never sees it half made.
+        staging.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(dir=staging, prefix=".building-"))
+        shutil.copy(source, building / source.name)
+        try:
+            building.rename(folder)
+        except OSError:  # another synth made it first
+            shutil.rmtree(building)
     return folder

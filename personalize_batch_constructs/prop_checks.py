@@ -82,7 +82,7 @@ def check_weights(prop: str, value: Optional[Mapping[str, float]], allowed_keys:
 
 
 def check_tags(prop: str, tags: Optional[Mapping[str, str]]) -> None:
-    """The API's limits: at most 200 tags, keys 1-128 and values 0-256 characters."""
+    """The API's limits: at most 200 tags, keys 1-128 characters and not ``aws:``, values 0-256."""
     if not tags:
         return
     if len(tags) > 200:
@@ -90,6 +90,8 @@ def check_tags(prop: str, tags: Optional[Mapping[str, str]]) -> None:
     for key, value in tags.items():
         if not is_token(key) and not (isinstance(key, str) and 1 <= len(key) <= 128):
             raise ValueError(f"{prop} keys must be 1 to 128 characters, got {key!r}")
+        if not is_token(key) and key.lower().startswith("aws:"):
+            raise ValueError(f"{prop} keys must not start with 'aws:' (reserved for AWS), got {key!r}")
         if not is_token(value) and not (isinstance(value, str) and len(value) <= 256):
             raise ValueError(f"{prop}[{key!r}] must be a string of at most 256 characters, got {value!r}")
 

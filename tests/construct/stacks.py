@@ -1,0 +1,183 @@
+"""The apps the template tests synthesize: a few stacks that cover many props at once.
+
+Kept free of pytest so the determinism test can build the very same app in a fresh process.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_iam as iam  # noqa: E402
+from aws_cdk import aws_kms as kms  # noqa: E402
+from aws_cdk import aws_s3 as s3  # noqa: E402
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchJobMode, BatchOutput  # noqa: E402
+
+SOLUTION_VERSION_ARN = "arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c"
+SOLUTION_VERSION_ARN_WITH_VERSION = "arn:aws:personalize:us-east-1:111122223333:solution/movies/version/9z8y7x"
+FILTER_ARN = "arn:aws:personalize:us-east-1:111122223333:filter/no-watched"
+IMPORTED_ROLE_ARN = "arn:aws:iam::111122223333:role/personalize-batch"
+IMPORTED_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+EXTERNAL_BUCKET = "external-input-bucket"
+LONG_ID = "Weekly recommendations, all users of the mobile app (v2)"
+TWENTY = 20
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Local JSON Lines input: one file (users.json) and one folder of two files."""
+
+    file: Path
+    folder: Path
+
+
+def write_inputs(root: Path) -> Inputs:
+    file = root / "users.json"
+    file.write_text('{"userId": "4638"}\n{"userId": "663"}\n')
+    folder = root / "items"
+    folder.mkdir()
+    (folder / "part-1.json").write_text('{"itemId": "105"}\n')
+    (folder / "part-2.json").write_text('{"itemId": "27"}\n')
+    return Inputs(file=file, folder=folder)
+
+
+@dataclass
+class Built:
+    app: cdk.App
+    stacks: dict[str, cdk.Stack] = field(default_factory=dict)
+    jobs: dict[str, BatchInferenceJob] = field(default_factory=dict)
+    constructs: dict[str, object] = field(default_factory=dict)
+
+
+def _lambda_role(scope, construct_id: str) -> iam.Role:
+    return iam.Role(scope, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+
+
+def build_app(outdir: Path, inputs: Inputs) -> Built:
+    """Every stack the template tests read; ids are stable so templates can be compared byte for byte."""
+    built = Built(app=cdk.App(outdir=str(outdir)))
+    app = built.app
+
+    # Every default: one job, one file asset, new buckets, new role.
+    stack = built.stacks["Defaults"] = cdk.Stack(app, "Defaults")
+    job = built.jobs["defaults"] = BatchInferenceJob(
+        stack, "Nightly", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.file))
+    )
+    reader = built.constructs["defaults_reader"] = _lambda_role(stack, "Reader")
+    job.grant_read_results(reader)
+    cdk.CfnOutput(stack, "JobArn", value=job.job_arn)
+
+    # Every optional prop, a key and access logs in the app; a second job in theme mode.
+    stack = built.stacks["Full"] = cdk.Stack(app, "Full")
+    key = built.constructs["key"] = kms.Key(stack, "Key", enable_key_rotation=True)
+    access_logs = built.constructs["access_logs"] = s3.Bucket(stack, "AccessLogs")
+    results = built.constructs["results"] = s3.Bucket(stack, "Results")
+    job = built.jobs["full"] = BatchInferenceJob(
+        stack,
+        "Full",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.file)),
+        num_results=50,
+        filter_arn=FILTER_ARN,
+        exploration_weight=0.3,
+        exploration_item_age_cut_off=30,
+        ranking_influence={"POPULARITY": 0.3, "FRESHNESS": 0.5},
+        job_name_prefix="full_run-1",
+        encryption_key=key,
+        tags={"team": "recs", "cost-center": "42"},
+        timeout=cdk.Duration.minutes(30),
+        poll_interval=cdk.Duration.seconds(45),
+        output_removal_policy=cdk.RemovalPolicy.DESTROY,
+        server_access_logs_bucket=access_logs,
+    )
+    reader = built.constructs["full_reader"] = _lambda_role(stack, "Reader")
+    job.grant_read_results(reader)
+    built.jobs["theme"] = BatchInferenceJob(
+        stack,
+        "Theme",
+        solution_version_arn=SOLUTION_VERSION_ARN_WITH_VERSION,
+        input=BatchInput.from_asset(str(inputs.folder)),
+        output=BatchOutput.to_bucket(results, "themes/"),
+        mode=BatchJobMode.THEME_GENERATION,
+        theme_item_name_field="title",
+        num_results=25.0,  # a whole float is a valid whole number
+    )
+
+    # Bring your own buckets, roles and key.
+    stack = built.stacks["Byo"] = cdk.Stack(app, "Byo")
+    data = built.constructs["data"] = s3.Bucket(stack, "Data")
+    external = s3.Bucket.from_bucket_name(stack, "External", EXTERNAL_BUCKET)
+    imported_role = built.constructs["imported_role"] = iam.Role.from_role_arn(stack, "ImportedRole", IMPORTED_ROLE_ARN)
+    imported_key = kms.Key.from_key_arn(stack, "ImportedKey", IMPORTED_KEY_ARN)
+    my_role = built.constructs["my_role"] = iam.Role(
+        stack, "MyRole", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com")
+    )
+    from_object = built.jobs["from_object"] = BatchInferenceJob(
+        stack,
+        "FromObject",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_bucket(data, "users/users.json"),
+        output=BatchOutput.to_bucket(data, "out/"),
+        role=imported_role,
+        encryption_key=imported_key,
+    )
+    # The job encrypts its results with the key although the given output bucket has none.
+    from_object.grant_read_results(built.constructs.setdefault("byo_reader", _lambda_role(stack, "Reader")))
+    built.jobs["from_folder"] = BatchInferenceJob(
+        stack,
+        LONG_ID,
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_bucket(external, "batch/"),
+        output=BatchOutput.to_bucket(data),
+        role=my_role,
+    )
+    built.jobs["asset_to_mine"] = BatchInferenceJob(
+        stack,
+        "AssetToMine",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.file), bucket=data, key_prefix="uploads/"),
+        output=BatchOutput.to_bucket(data, "out2/"),
+        role=my_role,
+    )
+    built.jobs["asset_default_prefix"] = BatchInferenceJob(
+        stack,
+        "AssetDefaultPrefix",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.folder), bucket=data),
+        output=BatchOutput.to_bucket(data, "out3/"),
+        role=my_role,
+    )
+
+    # Twenty jobs: still one provider.
+    stack = built.stacks["Twenty"] = cdk.Stack(app, "Twenty")
+    for index in range(TWENTY):
+        built.jobs[f"twenty_{index}"] = BatchInferenceJob(
+            stack, f"Job{index:02d}", solution_version_arn=SOLUTION_VERSION_ARN,
+            input=BatchInput.from_asset(str(inputs.file)),
+        )
+
+    # Tokens pass synth unvalidated: the handler checks them at deploy time.
+    stack = built.stacks["Tokens"] = cdk.Stack(app, "Tokens")
+    built.jobs["tokens"] = BatchInferenceJob(
+        stack,
+        "Job",
+        solution_version_arn=cdk.CfnParameter(stack, "SolutionVersionArn").value_as_string,
+        job_name_prefix=cdk.CfnParameter(stack, "JobNamePrefix").value_as_string,
+        num_results=cdk.CfnParameter(stack, "NumResults", type="Number").value_as_number,
+        exploration_weight=cdk.CfnParameter(stack, "ExplorationWeight", type="Number").value_as_number,
+        input=BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "token-input-bucket"), "users.json"),
+    )
+    return built
+
+
+if __name__ == "__main__":
+    # python -m construct.stacks <outdir> <file> <folder>: the same app, synthesized in a fresh process.
+    import sys
+
+    out, file, folder = (Path(arg) for arg in sys.argv[1:4])
+    build_app(out, Inputs(file=file, folder=folder)).app.synth()

@@ -1,0 +1,158 @@
+"""Bad prop values fail at construction with a ValueError naming the prop; good boundary values pass.
+
+Nothing here synthesizes but the last test: every check runs in the constructors. Each test gets a new Stack in one
+shared App.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchJobMode, BatchOutput
+
+from .stacks import SOLUTION_VERSION_ARN
+
+_ids = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def app() -> App:
+    return App()
+
+
+@pytest.fixture
+def stack(app) -> Stack:
+    return Stack(app, f"Validation{next(_ids)}")
+
+
+@pytest.fixture
+def bucket_input(stack) -> BatchInput:
+    """An input in a bucket imported by name: no asset, no upload, nothing slow."""
+    return BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
+
+
+def make_job(stack: Stack, job_input: BatchInput, **props) -> BatchInferenceJob:
+    props.setdefault("solution_version_arn", SOLUTION_VERSION_ARN)
+    return BatchInferenceJob(stack, "Job", input=job_input, **props)
+
+
+def names(prop: str) -> str:
+    """A pattern matching a message that names ``prop`` as a word."""
+    return rf"(?<![A-Za-z_]){re.escape(prop)}(?![A-Za-z])"
+
+
+BAD_PROPS = [
+    ("num_results", {"num_results": 0}),
+    ("num_results", {"num_results": 501}),
+    ("num_results", {"num_results": 2.5}),
+    ("num_results", {"num_results": "25"}),
+    ("exploration_weight", {"exploration_weight": -0.1}),
+    ("exploration_weight", {"exploration_weight": 1.1}),
+    ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": -1}),
+    ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": 0}),
+    ("job_name_prefix", {"job_name_prefix": "-x"}),
+    ("job_name_prefix", {"job_name_prefix": "a b"}),
+    ("job_name_prefix", {"job_name_prefix": "a" * 51}),
+    ("job_name_prefix", {"job_name_prefix": ""}),
+    ("solution_version_arn", {"solution_version_arn": "arn:aws:personalize:us-east-1:111122223333:solution/movies"}),
+    ("solution_version_arn", {"solution_version_arn": "arn:aws:personalize:us-east-1:111122223333:filter/f"}),
+    ("solution_version_arn", {"solution_version_arn": "movies/1a2b3c"}),
+    ("filter_arn", {"filter_arn": "arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c"}),
+    ("filter_arn", {"filter_arn": "arn:aws:personalize:us-east-1:1111:filter/f"}),
+    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION}),
+    ("theme_item_name_field", {"theme_item_name_field": "title"}),
+    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "1title"}),
+    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "item-name"}),
+    ("mode", {"mode": "THEME"}),
+    ("ranking_influence", {"ranking_influence": {"POPULARITY": 0.3, "RECENCY": 0.2}}),
+    ("ranking_influence", {"ranking_influence": {"POPULARITY": 1.5}}),
+    ("ranking_influence", {"ranking_influence": {"FRESHNESS": -0.5}}),
+    ("tags", {"tags": {f"key{i}": "v" for i in range(201)}}),
+    ("tags", {"tags": {"k" * 129: "v"}}),
+    ("tags", {"tags": {"": "v"}}),
+    ("tags", {"tags": {"aws:cloudformation:stack-name": "v"}}),
+    ("tags", {"tags": {"k": "v" * 257}}),
+    ("poll_interval", {"poll_interval": Duration.seconds(0)}),
+    ("poll_interval", {"poll_interval": Duration.seconds(5)}),
+    ("poll_interval", {"poll_interval": Duration.millis(10_500)}),
+    ("poll_interval", {"timeout": Duration.minutes(5), "poll_interval": Duration.minutes(6)}),
+    ("timeout", {"timeout": Duration.hours(2)}),
+    ("timeout", {"timeout": Duration.seconds(3601)}),
+    ("timeout", {"timeout": Duration.seconds(0)}),
+]
+
+
+@pytest.mark.parametrize(
+    ("prop", "props"), BAD_PROPS, ids=[f"{prop}-{index}" for index, (prop, _) in enumerate(BAD_PROPS)]
+)
+def test_bad_value_raises_naming_the_prop(stack, bucket_input, prop, props):
+    with pytest.raises(ValueError, match=names(prop)):
+        make_job(stack, bucket_input, **props)
+
+
+def test_a_missing_asset_path_is_named(tmp_path):
+    missing = tmp_path / "nope" / "users.json"
+    with pytest.raises(ValueError, match=r"input.*from_asset.*does not exist") as raised:
+        BatchInput.from_asset(str(missing))
+    assert str(missing) in str(raised.value)
+
+
+def test_asset_key_prefix_must_be_a_folder(tmp_path):
+    source = tmp_path / "users.json"
+    source.write_text('{"userId": "1"}\n')
+    for prefix in ("uploads", "/uploads/"):
+        with pytest.raises(ValueError, match=r"key_prefix"):
+            BatchInput.from_asset(str(source), key_prefix=prefix)
+
+
+def test_output_prefix_must_end_with_a_slash(stack):
+    bucket = s3.Bucket.from_bucket_name(stack, "Out", "output-bucket")
+    for prefix in ("results", "/results/"):
+        with pytest.raises(ValueError, match=r"output.*to_bucket prefix"):
+            BatchOutput.to_bucket(bucket, prefix)
+
+
+def test_bucket_input_key_must_not_be_empty(stack):
+    bucket = s3.Bucket.from_bucket_name(stack, "In", "input-bucket")
+    for key in ("", "/users.json"):
+        with pytest.raises(ValueError, match=r"input.*from_bucket key"):
+            BatchInput.from_bucket(bucket, key)
+
+
+GOOD_PROPS = [
+    {"num_results": 1},
+    {"num_results": 500},
+    {"exploration_weight": 0, "exploration_item_age_cut_off": 0.5},
+    {"exploration_weight": 1},
+    {"ranking_influence": {"POPULARITY": 0, "FRESHNESS": 1}},
+    {"job_name_prefix": "a" * 50},
+    {"job_name_prefix": "0_a-b"},
+    {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "_title2"},
+    {"tags": {f"key{i}": "v" * 256 for i in range(199)} | {"k" * 128: ""}},
+    {"timeout": Duration.hours(1), "poll_interval": Duration.hours(1)},
+    {"timeout": Duration.seconds(10), "poll_interval": Duration.seconds(10)},
+    {"solution_version_arn": "arn:aws-cn:personalize:cn-north-1:111122223333:solution/movies/version/1a2b3c"},
+    {"filter_arn": "arn:aws:personalize:eu-west-1:111122223333:filter/no-watched"},
+]
+
+
+@pytest.mark.parametrize("props", GOOD_PROPS, ids=[",".join(p) for p in GOOD_PROPS])
+def test_boundary_values_pass(stack, bucket_input, props):
+    job = make_job(stack, bucket_input, **props)
+    assert job.node.try_find_child("Resource") is not None
+
+
+def test_a_long_construct_id_makes_a_valid_default_prefix(stack, bucket_input):
+    BatchInferenceJob(stack, "x" * 80, solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input)
+
+
+def test_exploration_values_reach_the_job_with_every_digit_written(stack, bucket_input):
+    make_job(stack, bucket_input, exploration_weight=0.1234567, exploration_item_age_cut_off=1234567)
+    (job,) = Template.from_stack(stack).find_resources("Custom::PersonalizeBatchInferenceJob").values()
+    assert job["Properties"]["ItemExplorationConfig"] == {"explorationWeight": "0.1234567", "explorationItemAgeCutOff": "1234567"}

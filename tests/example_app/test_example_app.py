@@ -1,0 +1,173 @@
+"""The example app, synthesized as the CDK CLI runs it: cdk-nag clean, cfn-lint clean, context or parameter.
+
+Also a negative control: an app with an insecure bucket next to a BatchInferenceJob fails cdk-nag
+on that bucket alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STACK = "PersonalizeBatchExample"
+JOB_TYPE = "Custom::PersonalizeBatchInferenceJob"
+CONTEXT_ARN = "arn:aws:personalize:eu-west-1:444455556666:solution/example/version/abc123"
+CLI_CONTEXT = {"@aws-cdk/core:validationReportJson": True, "aws:cdk:enable-asset-metadata": True}
+
+
+@dataclass
+class Synth:
+    outdir: Path
+    returncode: int
+    output: str
+
+    @property
+    def template_path(self) -> Path:
+        return self.outdir / f"{STACK}.template.json"
+
+    @property
+    def template(self) -> dict:
+        return json.loads(self.template_path.read_text())
+
+    def job(self) -> dict:
+        (job,) = [r for r in self.template["Resources"].values() if r["Type"] == JOB_TYPE]
+        return job
+
+
+def _start(outdir: Path, context: dict) -> subprocess.Popen:
+    """``python app.py`` the way the CDK CLI runs the app command of cdk.json."""
+    env = {
+        **os.environ,
+        "CDK_OUTDIR": str(outdir),
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "PYTHONPATH": str(REPO_ROOT),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    return subprocess.Popen(
+        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def synths(tmp_path_factory) -> dict[str, Synth]:
+    runs = {
+        "parameter": (tmp_path_factory.mktemp("example-parameter"), CLI_CONTEXT),
+        "context": (tmp_path_factory.mktemp("example-context"), {**CLI_CONTEXT, "solution_version_arn": CONTEXT_ARN}),
+    }
+    started = {name: (outdir, _start(outdir, context)) for name, (outdir, context) in runs.items()}
+    results = {}
+    for name, (outdir, process) in started.items():
+        output, _ = process.communicate(timeout=300)
+        results[name] = Synth(outdir=outdir, returncode=process.returncode, output=output)
+    return results
+
+
+@pytest.mark.parametrize("run", ["parameter", "context"])
+def test_app_synthesizes_with_no_unacknowledged_cdk_nag_finding(synths, run):
+    synth = synths[run]
+    # AwsSolutionsChecks fails synth (exit code 1) on any unacknowledged finding.
+    assert synth.returncode == 0, synth.output
+    assert synth.template_path.is_file()
+    reports = sorted(synth.outdir.glob("*validation-report.json"))
+    plugins = {}
+    for report in reports:
+        for plugin in json.loads(report.read_text()).get("pluginReports", []):
+            assert plugin["violations"] == [], (report.name, json.dumps(plugin["violations"], indent=1))
+            plugins[plugin["pluginName"]] = plugin
+    # cdk-nag really ran (exit 0 alone would also mean "no checks registered").
+    assert "AwsSolutions" in plugins, [r.name for r in reports]
+    assert plugins["AwsSolutions"]["conclusion"] == "success"
+
+
+def test_without_context_the_solution_version_is_a_stack_parameter(synths):
+    template = synths["parameter"].template
+    parameter = template["Parameters"]["SolutionVersionArn"]
+    assert parameter["Type"] == "String"
+    assert parameter["AllowedPattern"].startswith("arn:aws")
+    assert synths["parameter"].job()["Properties"]["SolutionVersionArn"] == {"Ref": "SolutionVersionArn"}
+
+
+def test_with_context_the_solution_version_is_the_context_value(synths):
+    template = synths["context"].template
+    assert "SolutionVersionArn" not in template.get("Parameters", {})
+    assert synths["context"].job()["Properties"]["SolutionVersionArn"] == CONTEXT_ARN
+
+
+def test_example_job_uploads_the_sample_input(synths):
+    synth = synths["parameter"]
+    assert synth.returncode == 0, synth.output
+    properties = synth.job()["Properties"]
+    assert properties["InputPath"]["Fn::Join"][1][-1] == "/input/users.json"
+    assert str(properties["NumResults"]) == "10"
+    # The input asset is a zip of a folder holding exactly the sample file; InputVersion is its hash.
+    files = json.loads((synth.outdir / f"{STACK}.assets.json").read_text())["files"]
+    asset = files[properties["InputVersion"]]
+    assert asset["source"]["packaging"] == "zip"
+    staged = synth.outdir / asset["source"]["path"]
+    assert staged.is_dir()
+    assert [p.name for p in staged.iterdir()] == ["users.json"]
+    assert (staged / "users.json").read_bytes() == (REPO_ROOT / "example_input" / "users.json").read_bytes()
+
+
+@pytest.mark.parametrize("run", ["parameter", "context"])
+def test_template_has_no_cfn_lint_errors(synths, run):
+    assert synths[run].returncode == 0, synths[run].output
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run(
+        [str(cfn_lint), str(synths[run].template_path)], capture_output=True, text=True, timeout=300
+    )
+    # cfn-lint 1.x exit code bits: 2 = errors (fail), 4 = warnings (fine), 8 = informational.
+    assert result.returncode & 2 == 0, f"cfn-lint errors:\n{result.stdout}{result.stderr}"
+
+
+def test_cdk_nag_fails_an_insecure_bucket_and_nothing_of_the_construct(tmp_path):
+    import aws_cdk as cdk
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+    from cdk_nag import AwsSolutionsChecks
+
+    from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput
+
+    outdir = tmp_path / "cdk.out"
+    app = cdk.App(outdir=str(outdir), context={"@aws-cdk/core:validationReportJson": True})
+    stack = cdk.Stack(app, "Negative")
+    insecure = s3.Bucket(stack, "Insecure")  # no TLS enforcement, no access logs
+    BatchInferenceJob(
+        stack,
+        "Job",
+        solution_version_arn="arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
+        input=BatchInput.from_asset(str(REPO_ROOT / "example_input" / "users.json")),
+    )
+    # A second job on the user's bucket: a folder input, the bucket root as output, a key, tags.
+    BatchInferenceJob(
+        stack,
+        "Keyed",
+        solution_version_arn="arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
+        input=BatchInput.from_bucket(insecure, "in/"),
+        output=BatchOutput.to_bucket(insecure),
+        encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
+        tags={"team": "recs"},
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+
+    with pytest.raises(Exception, match=r"Validation ?[Ff]ailed"):
+        app.synth()
+
+    report = json.loads((outdir / "validation-report.json").read_text())
+    violations = [
+        (violation["ruleName"], construct["constructPath"])
+        for plugin in report["pluginReports"]
+        for violation in plugin["violations"]
+        for construct in violation["violatingConstructs"]
+    ]
+    rules = {rule for rule, _ in violations}
+    assert {"AwsSolutions-S10", "AwsSolutions-S1"} <= rules, violations
+    outside_the_bucket = [(rule, path) for rule, path in violations if not path.startswith("Negative/Insecure/")]
+    assert outside_the_bucket == [], "findings about the construct's internals:\n" + "\n".join(map(str, outside_the_bucket))
