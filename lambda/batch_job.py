@@ -26,6 +26,9 @@ _CREATE_FAILED = "CREATE FAILED"
 # Changing these changes how the deploy waits or how the job is labelled, not what it computes.
 _PROPERTIES_UPDATED_IN_PLACE = frozenset({"TimeoutSeconds", "PollIntervalSeconds", "JobTags", "ServiceToken"})
 _AWS_ERRORS = (ClientError, BotoCoreError)
+# CloudFormation refuses a response over 4,096 bytes, and the Provider framework adds a stack
+# trace to the reason: a long failureReason must not turn a clear failure into "response too long".
+_MAX_REASON_CHARACTERS = 1000
 
 
 class WaitSettings(NamedTuple):
@@ -204,7 +207,7 @@ class BatchJobHandler:
         if status == _CREATE_FAILED:
             reason = job.get("failureReason") or "Personalize gave no reason"
             log_job_event("job_failed", arn, status=status, failureReason=reason)
-            raise RuntimeError(f"{self.job_noun} {arn} failed: {reason}")
+            raise RuntimeError(f"{self.job_noun} {arn} failed: {_shortened(reason)}")
         if timed_out:
             raise self._still_running_error(arn, settings, f"its last status was {status}")
         if _changed_since(job, now - max(settings.poll_interval_seconds, self._query_interval_seconds)):
@@ -271,6 +274,12 @@ class BatchJobHandler:
 
 def _job_defining(properties: dict) -> dict:
     return {key: value for key, value in properties.items() if key not in _PROPERTIES_UPDATED_IN_PLACE}
+
+
+def _shortened(reason: str) -> str:
+    if len(reason) <= _MAX_REASON_CHARACTERS:
+        return reason
+    return reason[: _MAX_REASON_CHARACTERS - 40] + " ... (the whole reason is in the handler's log)"
 
 
 def _changed_since(job: dict, since_epoch_seconds: float) -> bool:

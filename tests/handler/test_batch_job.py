@@ -207,6 +207,19 @@ def test_failed_job_fails_the_resource_with_the_reason_and_arn(make_handler, per
     assert _logged(capsys)[-1]["event"] == "job_failed"
 
 
+def test_a_long_failure_reason_is_shortened_to_fit_a_cloudformation_response(make_handler, personalize_stub, capsys):
+    reason = "Record 1 is malformed. " * 200
+    _describe(personalize_stub, "CREATE FAILED", failure_reason=reason)
+
+    with pytest.raises(RuntimeError) as failure:
+        make_handler(_started(create_event())).is_complete()
+    message = str(failure.value)
+    assert message.startswith(f"Batch inference job {ARN} failed: Record 1 is malformed.")
+    assert len(message.encode()) < 1500
+    assert message.endswith("(the whole reason is in the handler's log)")
+    assert _logged(capsys)[-1]["failureReason"] == reason
+
+
 @pytest.mark.parametrize("status", ["PENDING", "IN PROGRESS", "CREATE PENDING", "CREATE IN_PROGRESS"])
 def test_job_in_flight_is_not_complete_and_carries_no_data(make_handler, personalize_stub, status):
     _describe(personalize_stub, status)
