@@ -143,13 +143,15 @@ class BatchInferenceJob(Construct):
             service_timeout=TOTAL_TIMEOUT,
         )
         # The job must not start before its input is uploaded and its permissions are in place.
-        # (References already order the bucket and roles themselves; their policies they do not.)
+        # References order the buckets and roles, not their policies. The roles are depended on
+        # whole: CDK resolves that at synthesis, so it also covers an imported role's policy and
+        # the overflow policies CDK splits off a large role policy then.
         for dependency in (
             bound_input.upload,
             _policy_of(self.input_bucket),
             _policy_of(output_bucket),
-            self.role.node.try_find_child("DefaultPolicy") or self.role.node.try_find_child("Policy"),
-            provider.handler_role.node.find_child("DefaultPolicy"),
+            self.role,
+            provider.handler_role,
         ):
             if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
                 self._resource.node.add_dependency(dependency)
