@@ -34,6 +34,7 @@ _SERVER_SIDE_CODES = frozenset(
         "ServiceUnavailableException",
     }
 )
+_TRANSIENT_CODES = _THROTTLING_CODES | _SERVER_SIDE_CODES
 _TOO_MANY_REQUESTS = 429
 _FIRST_SERVER_ERROR_STATUS = 500
 
@@ -50,7 +51,7 @@ def is_transient(error: Exception) -> bool:
         return True
     if not isinstance(error, ClientError):
         return False
-    if error_code(error) in _THROTTLING_CODES | _SERVER_SIDE_CODES:
+    if error_code(error) in _TRANSIENT_CODES:
         return True
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
     return status == _TOO_MANY_REQUESTS or status >= _FIRST_SERVER_ERROR_STATUS

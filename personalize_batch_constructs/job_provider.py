@@ -111,7 +111,6 @@ class JobProvider(Construct):
         )
         self._read_input = iam.PolicyStatement(actions=["s3:GetObject"])
         self._list_input = iam.PolicyStatement(actions=["s3:ListBucket"])
-        self._granted: set[tuple[iam.PolicyStatement, str]] = set()
 
     @property
     def service_token(self) -> str:
@@ -126,8 +125,7 @@ class JobProvider(Construct):
         ):
             if not statement.has_resource:
                 self.handler_role.add_to_policy(statement)
-            if (statement, resource) not in self._granted:
-                self._granted.add((statement, resource))
+            if resource not in statement.resources:
                 statement.add_resources(resource)
         if job_input.is_folder:
             acknowledge_wildcards(
