@@ -1,0 +1,71 @@
+"""Failures a test injects: refused requests, and jobs that fail or never finish."""
+
+import threading
+from collections import defaultdict, deque
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from .api_errors import ApiError
+
+_SERVER_ERRORS = {
+    500: ("InternalFailure", "The request processing has failed because of an unknown error, exception or failure."),
+    503: ("ServiceUnavailable", "The service is unavailable. Please try again later."),
+}
+
+
+@dataclass(frozen=True)
+class JobFault:
+    """How a job ends instead of succeeding: CREATE FAILED with `failure_reason`, or never (`stalls`)."""
+
+    failure_reason: str | None = None
+    stalls: bool = False
+
+
+class Faults:
+    def __init__(self, operations: Collection[str]):
+        self._operations = frozenset(operations)
+        self._lock = threading.Lock()
+        self._request_errors: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._job_rules: list[tuple[str, JobFault]] = []
+
+    def throttle(self, operation: str, times: int = 1) -> None:
+        """The next `times` calls of `operation` answer 400 ThrottlingException."""
+        # GUESS: the real service may report its request rate as LimitExceededException instead.
+        self._queue(operation, times, ApiError("ThrottlingException", "Rate exceeded"))
+
+    def server_error(self, operation: str, times: int = 1, status: int = 500) -> None:
+        """The next `times` calls of `operation` answer 500 InternalFailure or 503 ServiceUnavailable."""
+        if status not in _SERVER_ERRORS:
+            raise ValueError(f"status must be one of {sorted(_SERVER_ERRORS)}, got {status}")
+        code, message = _SERVER_ERRORS[status]
+        self._queue(operation, times, ApiError(code, message, status=status))
+
+    def fail_jobs(self, reason: str, *, name_prefix: str = "") -> None:
+        """Jobs created from now on whose name starts with `name_prefix` end CREATE FAILED with `reason`."""
+        self._add_job_rule(name_prefix, JobFault(failure_reason=reason))
+
+    def stall_jobs(self, *, name_prefix: str = "") -> None:
+        """Jobs created from now on whose name starts with `name_prefix` stay IN PROGRESS forever."""
+        self._add_job_rule(name_prefix, JobFault(stalls=True))
+
+    def request_error(self, operation: str) -> ApiError | None:
+        """The injected error this call of `operation` answers with, if any; using it up."""
+        with self._lock:
+            queued = self._request_errors.get(operation)
+            return queued.popleft() if queued else None
+
+    def job_fault(self, job_name: str) -> JobFault | None:
+        """The fault a job created now with `job_name` gets: the latest matching rule's."""
+        with self._lock:
+            matching = [fault for prefix, fault in self._job_rules if job_name.startswith(prefix)]
+        return matching[-1] if matching else None
+
+    def _queue(self, operation: str, times: int, error: ApiError) -> None:
+        if operation not in self._operations:
+            raise ValueError(f"the emulator does not serve {operation!r}; it serves {sorted(self._operations)}")
+        with self._lock:
+            self._request_errors[operation].extend([error] * times)
+
+    def _add_job_rule(self, name_prefix: str, fault: JobFault) -> None:
+        with self._lock:
+            self._job_rules.append((name_prefix, fault))
