@@ -1,0 +1,82 @@
+"""One moto server and the synthesized stacks per test session; a fresh account, emulator and
+virtual clock per test."""
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .driver.cloud_assembly import StackArtifact, read_stack
+from .driver.stack_deployment import StackDeployment
+from .emulator import PersonalizeEmulator
+from .local_aws import SOLUTION_VERSION_ARN, moto_server
+from .scenario_app import synth_scenarios
+from .virtual_clock import VirtualClock
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+EXAMPLE_STACK = "PersonalizeBatchExample"
+CHANGED_USERS = ['{"userId": "4638"}', '{"userId": "2001"}']
+CHANGED_TAGS = {"team": "ranking", "cost-center": "42"}
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint():
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def example_stack(tmp_path_factory) -> StackArtifact:
+    """The example app exactly as `cdk synth` runs it (app.py, cdk-nag included)."""
+    outdir = tmp_path_factory.mktemp("example-cdk.out")
+    environment = {**os.environ, "CDK_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY, env=environment, check=True, capture_output=True)
+    return read_stack(outdir, EXAMPLE_STACK)
+
+
+@pytest.fixture(scope="session")
+def scenario_assemblies(tmp_path_factory) -> dict[str, Path]:
+    """The scenario stacks, and the same stacks with InputChange's input and KmsKey's tags changed."""
+    root = tmp_path_factory.mktemp("scenarios")
+    synth_scenarios(root / "first.out", root / "first-inputs")
+    synth_scenarios(root / "changed.out", root / "changed-inputs", users=CHANGED_USERS, tags=CHANGED_TAGS)
+    return {"first": root / "first.out", "changed": root / "changed.out"}
+
+
+@pytest.fixture
+def scenario_stack(scenario_assemblies):
+    def read(name: str, variant: str = "first") -> StackArtifact:
+        return read_stack(scenario_assemblies[variant], name)
+
+    return read
+
+
+@pytest.fixture
+def clock() -> VirtualClock:
+    return VirtualClock()
+
+
+@pytest.fixture
+def emulator(aws_endpoint, clock):
+    # A fresh account for each test: no bucket, role or object survives from the one before.
+    urllib.request.urlopen(urllib.request.Request(f"{aws_endpoint}/moto-api/reset", method="POST")).close()
+    with PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint) as emulator:
+        emulator.add_solution_version(SOLUTION_VERSION_ARN)
+        yield emulator
+        assert emulator.internal_errors == []
+
+
+@pytest.fixture
+def deployment(aws_endpoint, emulator, clock):
+    def make(stack_name: str) -> StackDeployment:
+        return StackDeployment(
+            stack_name=stack_name,
+            aws_endpoint_url=aws_endpoint,
+            personalize_endpoint_url=emulator.endpoint_url,
+            clock=clock,
+        )
+
+    return make

@@ -1,0 +1,102 @@
+"""Deploy the example app's job without an AWS account, and watch it run.
+
+    python -m tests.lifecycle.demo
+
+Synthesizes app.py, then deploys the stack the way CloudFormation and the CDK Provider framework
+would, against moto (S3, IAM) and the local Personalize emulator, on a virtual clock: the
+25 minutes a real job spends pending and running pass in seconds. Prints the stack events and
+the handler's log lines as they happen, then the first recommendations the job wrote to S3.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .driver.cloud_assembly import read_stack
+from .driver.stack_deployment import StackDeployment, StackEvent
+from .emulator import PersonalizeEmulator
+from .local_aws import SOLUTION_VERSION_ARN, client, moto_server
+from .virtual_clock import VirtualClock
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+STACK = "PersonalizeBatchExample"
+# The stack events worth a newcomer's attention; the other 30-odd resources are plumbing.
+_SHOWN_TYPES = ("Custom::PersonalizeBatchInferenceJob", "Custom::CDKBucketDeployment", "AWS::CloudFormation::Stack")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fail", metavar="REASON", help="make the job end CREATE FAILED with this reason")
+    parser.add_argument("--recommendations", type=int, default=3, help="how many output lines to print (default 3)")
+    arguments = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as outdir:
+        print(f"Synthesizing {STACK} from app.py ...", flush=True)
+        environment = {**os.environ, "CDK_OUTDIR": outdir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+        subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY, env=environment, check=True, stdout=subprocess.DEVNULL)
+        stack = read_stack(Path(outdir), STACK)
+        return _deploy(stack, arguments)
+
+
+def _deploy(stack, arguments) -> int:
+    clock = VirtualClock()
+    start = clock.now()
+
+    def show(record) -> None:
+        elapsed = int(clock.now() - start)
+        stamp = f"[+{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}]"
+        if isinstance(record, StackEvent):
+            if record.resource_type in _SHOWN_TYPES:
+                reason = f"  {record.reason.splitlines()[0]}" if record.reason else ""
+                _print(f"{stamp} {record.logical_id:<40} {record.status}{reason}")
+        elif "event" in record:
+            details = {key: value for key, value in record.items() if key not in {"at", "function", "event", "jobArn"}}
+            _print(f"{stamp}   handler log: {record['event']} {json.dumps(details) if details else ''}")
+
+    def show_job(job, old_status, new_status) -> None:
+        elapsed = int(clock.now() - start)
+        _print(f"[+{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}]   personalize: {job.arn} {new_status}")
+
+    with moto_server() as aws_endpoint, PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint) as emulator:
+        emulator.add_solution_version(SOLUTION_VERSION_ARN)
+        if arguments.fail:
+            emulator.faults.fail_jobs(arguments.fail)
+        emulator.on_status_change(show_job)
+        deployment = StackDeployment(
+            stack_name=stack.name,
+            aws_endpoint_url=aws_endpoint,
+            personalize_endpoint_url=emulator.endpoint_url,
+            clock=clock,
+            listener=show,
+        )
+        print(f"Deploying {stack.name} (SolutionVersionArn={SOLUTION_VERSION_ARN}) on a virtual clock ...", flush=True)
+        result = deployment.deploy(stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN})
+        show(StackEvent(clock.now(), stack.name, "AWS::CloudFormation::Stack", result.status))
+        if not result.succeeded:
+            return 1
+        for name, value in result.outputs.items():
+            _print(f"Output {name} = {value}")
+        _print_recommendations(aws_endpoint, result.outputs["Recommendations"] + "users.json.out", arguments.recommendations)
+    return 0
+
+
+def _print_recommendations(aws_endpoint: str, uri: str, count: int) -> None:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    lines = client("s3", aws_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read().decode().splitlines()
+    _print(f"\nFirst {min(count, len(lines))} of {len(lines)} lines of {uri}:")
+    for line in lines[:count]:
+        _print(f"  {line}")
+
+
+def _print(text: str) -> None:
+    # The driver captures a handler's stdout as its log while it runs, and the emulator reports
+    # status changes from its own thread meanwhile: write past the capture.
+    print(text, file=sys.__stdout__, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

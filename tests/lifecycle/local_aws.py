@@ -1,0 +1,48 @@
+"""moto on loopback: the S3, IAM and STS that the handler and the emulator talk to over HTTP."""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+import boto3
+from moto.iam.access_control import PermissionResult
+from moto.s3.models import FakeBucket
+from moto.server import ThreadedMotoServer
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+SOLUTION_VERSION_ARN = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/movies/1a2b3c4d"
+"""The trained solution version the local account has: tests register it with the emulator."""
+# Dummy credentials: nothing here may ever reach a real AWS account.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """Yields the endpoint URL of a moto server on a free loopback port."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one access-log line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    # moto 5.2 treats a statement whose condition does not hold as an explicit deny, so the
+    # "deny unless aws:SecureTransport" statement every secure bucket has would refuse all object
+    # requests over loopback HTTP. Real S3 evaluates those policies; the Personalize emulator
+    # checks the service principal's grants itself, and IAM grants are the template tests' job.
+    enforce_bucket_policy = FakeBucket.get_permission
+    FakeBucket.get_permission = lambda bucket, action, resource: PermissionResult.NEUTRAL
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        FakeBucket.get_permission = enforce_bucket_policy
+
+
+def client(service_name: str, endpoint_url: str):
+    return boto3.client(
+        service_name,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
+    )
