@@ -25,10 +25,13 @@ QUERY_INTERVAL = 10  # the provider's query_interval
 TIMEOUT_SECONDS = 3480  # what a one-hour timeout becomes, see docs/design.md
 
 
-def _output_lines(aws_endpoint: str, uri: str) -> list[dict]:
+def _read(aws_endpoint: str, uri: str) -> str:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    body = client("s3", aws_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
-    return [json.loads(line) for line in body.splitlines()]
+    return client("s3", aws_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+
+
+def _output_lines(aws_endpoint: str, uri: str) -> list[dict]:
+    return [json.loads(line) for line in _read(aws_endpoint, uri).splitlines()]
 
 
 def _job_resource(stack, construct_id: str = "Nightly") -> str:
@@ -96,6 +99,25 @@ def test_changed_input_runs_a_new_job_and_waits_for_it(scenario_stack, deploymen
     delete = stack.last_request(job_resource, "Delete")
     assert delete["PhysicalResourceId"] == first_arn
     assert [record["jobArn"] for record in _logged(stack, "job_left_in_place")] == [first_arn]
+
+
+def test_a_failed_re_run_rolls_back_to_the_previous_job_and_its_results(scenario_stack, deployment, emulator, aws_endpoint):
+    stack = deployment("InputChange")
+    assert stack.deploy(scenario_stack("InputChange")).status == "CREATE_COMPLETE"
+    job_resource = _job_resource(scenario_stack("InputChange"))
+    first = stack.resources[job_resource]
+    emulator.faults.fail_jobs("Solution version is being retrained")
+
+    result = stack.deploy(scenario_stack("InputChange", "changed"))
+
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert "Solution version is being retrained" in result.failure_reasons()[0]
+    assert stack.resources[job_resource].physical_id == first.physical_id
+    output = _output_lines(aws_endpoint, first.attributes["OutputPath"] + "users.json.out")
+    assert [line["input"]["userId"] for line in output] == [json.loads(user)["userId"] for user in USERS]
+    # The upload rolled back too: a later re-run reads the input the stack declares again.
+    input_uri = emulator.jobs()[0].request["jobInput"]["s3DataSource"]["path"]
+    assert [json.loads(line) for line in _read(aws_endpoint, input_uri).splitlines()] == [json.loads(user) for user in USERS]
 
 
 def test_a_create_cloudformation_retries_runs_exactly_one_job(example_stack, deployment, emulator):

@@ -164,10 +164,10 @@ class StackDeployment:
         """Send one request for a deployed (or previously attempted) custom resource and wait for
         its response, e.g. a Create CloudFormation retries with the same RequestId, or a Delete
         with an id CloudFormation invented."""
-        definition = self._artifact.resources[logical_id]
         if properties is None:
-            properties = self._resolve(definition.get("Properties", {}))
-        request = self._request(logical_id, definition["Type"], request_type, properties, physical_id, old_properties, request_id)
+            properties = self._resolve(self._artifact.resources[logical_id].get("Properties", {}))
+        resource_type = self.resources[logical_id].resource_type if logical_id in self.resources else self._artifact.resources[logical_id]["Type"]
+        request = self._request(logical_id, resource_type, request_type, properties, physical_id, old_properties, request_id)
         outcome = self._provider_for(properties).on_event(request, self._clock.now())
         response = self._wait(logical_id, request, self._provider_for(properties), outcome)
         self.requests.append((request, response))
@@ -310,7 +310,10 @@ class StackDeployment:
         return True
 
     def _roll_back(self, changes: list, previous: tuple, updating: bool) -> None:
-        artifact, parameters, resources_before = previous
+        artifact, parameters, _ = previous
+        if updating:
+            # Rolling back puts the previous template's values (and assets) back.
+            self._artifact, self._parameters = artifact, parameters
         for logical_id, before in reversed(changes):
             now = self.resources.get(logical_id)
             if before is None:
@@ -318,12 +321,15 @@ class StackDeployment:
                     self._delete_resource(now, creating_rollback=True)
                     del self.resources[logical_id]
                 continue
+            # GUESS: a custom resource whose Update answered a new physical id, even in a FAILED
+            # response, was replaced: the rollback deletes the replacement and sends the old one
+            # nothing. CloudFormation's documentation does not say; were it to send the old id an
+            # Update back to the old properties instead, the handler would start one more job.
             if now is not None and _CUSTOM_RESOURCE_TYPE.match(now.resource_type) and now.physical_id and now.physical_id != before.physical_id:
-                self._delete_resource(now)  # the replacement goes; the old resource was never touched
+                self._delete_resource(now)
             elif now is not None and now.properties != before.properties:
                 self._send_back(now, before)
             self.resources[logical_id] = before
-        self._artifact, self._parameters = (artifact, parameters) if updating else (self._artifact, self._parameters)
 
     def _send_back(self, now: DeployedResource, before: DeployedResource) -> None:
         if not _CUSTOM_RESOURCE_TYPE.match(now.resource_type) or now.resource_type in _BUILT_IN_CUSTOM_TYPES:
