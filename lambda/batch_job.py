@@ -142,7 +142,8 @@ class BatchJobHandler:
                 "s3DataDestination": drop_absent({"path": required(properties, "OutputPath"), "kmsKeyArn": kms_key_arn})
             },
             "roleArn": required(properties, "RoleArn"),
-            "numResults": integer(properties, "NumResults"),
+            # Absent for a segment job that leaves the segment size to Personalize.
+            "numResults": integer(properties, "NumResults", optional=True),
             "filterArn": properties.get("FilterArn"),
             "tags": properties.get("JobTags"),
         }

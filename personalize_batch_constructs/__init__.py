@@ -1,8 +1,19 @@
 """Amazon Personalize batch jobs as AWS CDK constructs, run and waited for at deploy time."""
 
-from .batch_inference_job import BatchInferenceJob
+from .batch_inference_job import BatchInferenceJob, BatchInferenceJobProps
 from .batch_input import BatchInput
+from .batch_job import BatchJob, BatchJobProps
 from .batch_output import BatchOutput
+from .batch_segment_job import BatchSegmentJob
 from .job_mode import BatchJobMode
 
-__all__ = ["BatchInferenceJob", "BatchInput", "BatchOutput", "BatchJobMode"]
+__all__ = [
+    "BatchInferenceJob",
+    "BatchInferenceJobProps",
+    "BatchInput",
+    "BatchJob",
+    "BatchJobMode",
+    "BatchJobProps",
+    "BatchOutput",
+    "BatchSegmentJob",
+]

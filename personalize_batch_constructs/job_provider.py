@@ -13,6 +13,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from .batch_input import _BoundInput
+from .job_kind import JobKind
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
 
@@ -87,37 +88,21 @@ class JobProvider(Construct):
             reason="CDK's Provider framework may invoke any version of its functions (ARN:*)",
         )
 
-        jobs = f"arn:{Aws.PARTITION}:personalize:{Aws.REGION}:{Aws.ACCOUNT_ID}:batch-inference-job/*"
-        self.handler_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "personalize:CreateBatchInferenceJob",
-                    "personalize:DescribeBatchInferenceJob",
-                    "personalize:TagResource",
-                    "personalize:UntagResource",
-                ],
-                resources=[jobs],
-            )
-        )
-        acknowledge_wildcards(
-            self.handler_role,
-            resources=[jobs],
-            reason="Job names are made at deploy time from the request, so only the ARN prefix is known; "
-            "limited to batch inference jobs of this account and Region",
-        )
         # One growing statement per kind keeps the policy small as jobs are added.
         self._pass_role = iam.PolicyStatement(
             actions=["iam:PassRole"], conditions={"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}}
         )
         self._read_input = iam.PolicyStatement(actions=["s3:GetObject"])
         self._list_input = iam.PolicyStatement(actions=["s3:ListBucket"])
+        self._kinds: set[JobKind] = set()
 
     @property
     def service_token(self) -> str:
         return self._provider.service_token
 
-    def grant_job(self, service_role: iam.IRole, job_input: _BoundInput) -> None:
-        """Let the handler pass the job's role and check its input."""
+    def grant_job(self, kind: JobKind, service_role: iam.IRole, job_input: _BoundInput) -> None:
+        """Let the handler run jobs of this kind, pass the job's role and check its input."""
+        self._grant_kind(kind)
         for statement, resource in (
             (self._pass_role, service_role.role_arn),
             (self._read_input, job_input.object_arns),
@@ -133,6 +118,30 @@ class JobProvider(Construct):
                 resources=[job_input.object_arns],
                 reason="Checks that the job's input folder is not empty: the folder's objects only",
             )
+
+    def _grant_kind(self, kind: JobKind) -> None:
+        """The Personalize actions of a kind, granted with the stack's first job of that kind."""
+        if kind in self._kinds:
+            return
+        self._kinds.add(kind)
+        jobs = f"arn:{Aws.PARTITION}:personalize:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind.arn_resource_type}/*"
+        self.handler_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    f"personalize:Create{kind.api_name}",
+                    f"personalize:Describe{kind.api_name}",
+                    "personalize:TagResource",
+                    "personalize:UntagResource",
+                ],
+                resources=[jobs],
+            )
+        )
+        acknowledge_wildcards(
+            self.handler_role,
+            resources=[jobs],
+            reason="Job names are made at deploy time from the request, so only the ARN prefix is known; "
+            f"limited to {kind.arn_resource_type.replace('-', ' ')}s of this account and Region",
+        )
 
     def _lambda_role(self, construct_id: str) -> iam.Role:
         return iam.Role(self, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))

@@ -16,9 +16,17 @@ from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 
-from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchJobMode, BatchOutput  # noqa: E402
+from personalize_batch_constructs import (  # noqa: E402
+    BatchInferenceJob,
+    BatchInput,
+    BatchJob,
+    BatchJobMode,
+    BatchOutput,
+    BatchSegmentJob,
+)
 
 SOLUTION_VERSION_ARN = "arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c"
+SEGMENTATION_VERSION_ARN = "arn:aws:personalize:us-east-1:111122223333:solution/audiences/4d5e6f"
 SOLUTION_VERSION_ARN_WITH_VERSION = "arn:aws:personalize:us-east-1:111122223333:solution/movies/version/9z8y7x"
 FILTER_ARN = "arn:aws:personalize:us-east-1:111122223333:filter/no-watched"
 IMPORTED_ROLE_ARN = "arn:aws:iam::111122223333:role/personalize-batch"
@@ -50,7 +58,7 @@ def write_inputs(root: Path) -> Inputs:
 class Built:
     app: cdk.App
     stacks: dict[str, cdk.Stack] = field(default_factory=dict)
-    jobs: dict[str, BatchInferenceJob] = field(default_factory=dict)
+    jobs: dict[str, BatchJob] = field(default_factory=dict)
     constructs: dict[str, object] = field(default_factory=dict)
 
 
@@ -160,6 +168,34 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
             stack, f"Job{index:02d}", solution_version_arn=SOLUTION_VERSION_ARN,
             input=BatchInput.from_asset(str(inputs.file)),
         )
+
+    # Segment jobs: one with every default, alone in its stack.
+    stack = built.stacks["Segments"] = cdk.Stack(app, "Segments")
+    job = built.jobs["segments"] = BatchSegmentJob(
+        stack, "Audience", solution_version_arn=SEGMENTATION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.folder))
+    )
+    job.grant_read_results(built.constructs.setdefault("segments_reader", _lambda_role(stack, "Reader")))
+
+    # Both kinds in one stack, the segment job with every shared optional prop.
+    stack = built.stacks["Mixed"] = cdk.Stack(app, "Mixed")
+    mixed_key = built.constructs["mixed_key"] = kms.Key(stack, "Key", enable_key_rotation=True)
+    built.jobs["mixed_inference"] = BatchInferenceJob(
+        stack, "Recommendations", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.file))
+    )
+    built.jobs["mixed_segment"] = BatchSegmentJob(
+        stack,
+        "Audience",
+        solution_version_arn=SEGMENTATION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.folder)),
+        output=BatchOutput.to_bucket(s3.Bucket(stack, "Audiences"), "segments/"),
+        num_results=2000,
+        filter_arn=FILTER_ARN,
+        job_name_prefix="audience",
+        encryption_key=mixed_key,
+        tags={"team": "crm"},
+        timeout=cdk.Duration.minutes(45),
+        poll_interval=cdk.Duration.seconds(30),
+    )
 
     # Tokens pass synth unvalidated: the handler checks them at deploy time.
     stack = built.stacks["Tokens"] = cdk.Stack(app, "Tokens")

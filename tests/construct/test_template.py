@@ -1,6 +1,6 @@
 """What BatchInferenceJob puts in a template: the job resource, its permissions, buckets, upload and provider.
 
-One app with a few stacks (see ``stacks.py``) is synthesized once per module and shared by every test.
+One app with a few stacks (see ``stacks.py``) is synthesized once per test session (``conftest.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -43,7 +42,6 @@ from .stacks import (
     SOLUTION_VERSION_ARN,
     SOLUTION_VERSION_ARN_WITH_VERSION,
     TWENTY,
-    Built,
     build_app,
     write_inputs,
 )
@@ -56,41 +54,6 @@ ROLE_KEY_ACTIONS = {"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "km
 HASH = re.compile(r"^[0-9a-f]{64}$")
 TESTS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = TESTS_DIR.parent
-
-
-@dataclass
-class Synth:
-    built: Built
-    outdir: Path
-    inputs: object
-    json: dict[str, dict]
-    templates: dict[str, Template]
-
-    def job(self, name: str) -> tuple[dict, dict]:
-        """(template, job resource) of a job by its key in ``Built.jobs``."""
-        job = self.built.jobs[name]
-        template = self.json[Stack.of(job).stack_name]
-        return template, template["Resources"][logical_id(job.node.find_child("Resource"))]
-
-    def props(self, name: str) -> dict:
-        return self.job(name)[1]["Properties"]
-
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory) -> Synth:
-    inputs = write_inputs(tmp_path_factory.mktemp("inputs"))
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    built = build_app(outdir, inputs)
-    built.app.synth()
-    texts = {name: (outdir / f"{name}.template.json").read_text() for name in built.stacks}
-    as_json = {name: json.loads(text) for name, text in texts.items()}
-    return Synth(
-        built=built,
-        outdir=outdir,
-        inputs=inputs,
-        json=as_json,
-        templates={name: Template.from_json(template) for name, template in as_json.items()},
-    )
 
 
 def job_resource_id(job: BatchInferenceJob) -> str:

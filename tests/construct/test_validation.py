@@ -14,7 +14,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchJobMode, BatchOutput
+from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchJob, BatchJobMode, BatchOutput, BatchSegmentJob
 
 from .stacks import SOLUTION_VERSION_ARN
 
@@ -37,9 +37,9 @@ def bucket_input(stack) -> BatchInput:
     return BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
 
 
-def make_job(stack: Stack, job_input: BatchInput, **props) -> BatchInferenceJob:
+def make_job(stack: Stack, job_input: BatchInput, job_class: type[BatchJob] = BatchInferenceJob, **props) -> BatchJob:
     props.setdefault("solution_version_arn", SOLUTION_VERSION_ARN)
-    return BatchInferenceJob(stack, "Job", input=job_input, **props)
+    return job_class(stack, "Job", input=job_input, **props)
 
 
 def names(prop: str) -> str:
@@ -47,15 +47,11 @@ def names(prop: str) -> str:
     return rf"(?<![A-Za-z_]){re.escape(prop)}(?![A-Za-z])"
 
 
-BAD_PROPS = [
+# Props every batch job has: both constructs must refuse these values.
+SHARED_BAD_PROPS = [
     ("num_results", {"num_results": 0}),
-    ("num_results", {"num_results": 501}),
     ("num_results", {"num_results": 2.5}),
     ("num_results", {"num_results": "25"}),
-    ("exploration_weight", {"exploration_weight": -0.1}),
-    ("exploration_weight", {"exploration_weight": 1.1}),
-    ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": -1}),
-    ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": 0}),
     ("job_name_prefix", {"job_name_prefix": "-x"}),
     ("job_name_prefix", {"job_name_prefix": "a b"}),
     ("job_name_prefix", {"job_name_prefix": "a" * 51}),
@@ -65,14 +61,6 @@ BAD_PROPS = [
     ("solution_version_arn", {"solution_version_arn": "movies/1a2b3c"}),
     ("filter_arn", {"filter_arn": "arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c"}),
     ("filter_arn", {"filter_arn": "arn:aws:personalize:us-east-1:1111:filter/f"}),
-    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION}),
-    ("theme_item_name_field", {"theme_item_name_field": "title"}),
-    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "1title"}),
-    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "item-name"}),
-    ("mode", {"mode": "THEME"}),
-    ("ranking_influence", {"ranking_influence": {"POPULARITY": 0.3, "RECENCY": 0.2}}),
-    ("ranking_influence", {"ranking_influence": {"POPULARITY": 1.5}}),
-    ("ranking_influence", {"ranking_influence": {"FRESHNESS": -0.5}}),
     ("tags", {"tags": {f"key{i}": "v" for i in range(201)}}),
     ("tags", {"tags": {"k" * 129: "v"}}),
     ("tags", {"tags": {"": "v"}}),
@@ -85,15 +73,59 @@ BAD_PROPS = [
     ("timeout", {"timeout": Duration.hours(2)}),
     ("timeout", {"timeout": Duration.seconds(3601)}),
     ("timeout", {"timeout": Duration.seconds(0)}),
+    ("colour", {"colour": "blue"}),
 ]
+INFERENCE_BAD_PROPS = [
+    ("num_results", {"num_results": 501}),
+    ("exploration_weight", {"exploration_weight": -0.1}),
+    ("exploration_weight", {"exploration_weight": 1.1}),
+    ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": -1}),
+    ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": 0}),
+    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION}),
+    ("theme_item_name_field", {"theme_item_name_field": "title"}),
+    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "1title"}),
+    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "item-name"}),
+    ("mode", {"mode": "THEME"}),
+    ("ranking_influence", {"ranking_influence": {"POPULARITY": 0.3, "RECENCY": 0.2}}),
+    ("ranking_influence", {"ranking_influence": {"POPULARITY": 1.5}}),
+    ("ranking_influence", {"ranking_influence": {"FRESHNESS": -0.5}}),
+]
+# A segment job has none of the inference-only props, and its own numResults range.
+SEGMENT_BAD_PROPS = [
+    ("num_results", {"num_results": 5_000_001}),
+    *[(prop, {prop: value}) for prop, value in (
+        ("exploration_weight", 0.3),
+        ("exploration_item_age_cut_off", 30),
+        ("ranking_influence", {"POPULARITY": 0.3}),
+        ("mode", BatchJobMode.THEME_GENERATION),
+        ("theme_item_name_field", "title"),
+    )],
+]
+BAD_PROPS = (
+    [(BatchInferenceJob, prop, props) for prop, props in SHARED_BAD_PROPS + INFERENCE_BAD_PROPS]
+    + [(BatchSegmentJob, prop, props) for prop, props in SHARED_BAD_PROPS + SEGMENT_BAD_PROPS]
+)
 
 
 @pytest.mark.parametrize(
-    ("prop", "props"), BAD_PROPS, ids=[f"{prop}-{index}" for index, (prop, _) in enumerate(BAD_PROPS)]
+    ("job_class", "prop", "props"),
+    BAD_PROPS,
+    ids=[f"{job_class.__name__}-{prop}-{index}" for index, (job_class, prop, _) in enumerate(BAD_PROPS)],
 )
-def test_bad_value_raises_naming_the_prop(stack, bucket_input, prop, props):
+def test_bad_value_raises_naming_the_prop(stack, bucket_input, job_class, prop, props):
     with pytest.raises(ValueError, match=names(prop)):
-        make_job(stack, bucket_input, **props)
+        make_job(stack, bucket_input, job_class, **props)
+
+
+@pytest.mark.parametrize("job_class", [BatchInferenceJob, BatchSegmentJob])
+def test_input_must_be_a_batch_input(stack, job_class):
+    with pytest.raises(ValueError, match=names("input")):
+        job_class(stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input="s3://bucket/users.json")
+
+
+def test_the_shared_base_cannot_be_used_on_its_own(stack, bucket_input):
+    with pytest.raises(TypeError, match="BatchInferenceJob or a BatchSegmentJob"):
+        make_job(stack, bucket_input, BatchJob)
 
 
 def test_a_missing_asset_path_is_named(tmp_path):
@@ -146,6 +178,16 @@ GOOD_PROPS = [
 def test_boundary_values_pass(stack, bucket_input, props):
     job = make_job(stack, bucket_input, **props)
     assert job.node.try_find_child("Resource") is not None
+
+
+@pytest.mark.parametrize("num_results", [1, 501, 5_000_000])
+def test_segment_sizes_up_to_five_million_pass(num_results):
+    # Its own app: the shared one may be synthesized only once.
+    stack = Stack(App(), "Segments")
+    job_input = BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "items.json")
+    make_job(stack, job_input, BatchSegmentJob, num_results=num_results)
+    (job,) = Template.from_stack(stack).find_resources("Custom::PersonalizeBatchSegmentJob").values()
+    assert job["Properties"]["NumResults"] == str(num_results)
 
 
 def test_a_long_construct_id_makes_a_valid_default_prefix(stack, bucket_input):

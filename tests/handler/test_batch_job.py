@@ -165,7 +165,7 @@ def test_input_folder_with_a_file_starts_the_job(make_handler, personalize_stub,
     ("overrides", "message"),
     [
         ({"NumResults": "twenty-five"}, r"Property NumResults must be a whole number, got 'twenty-five'"),
-        ({"NumResults": None}, r"Property NumResults is required"),
+        ({"NumResults": "0"}, r"Property NumResults must be at least 1, got 0"),
         ({"TimeoutSeconds": "7200"}, r"Property TimeoutSeconds must be at least 1 and at most 3600"),
         ({"PollIntervalSeconds": "soon"}, r"Property PollIntervalSeconds must be a whole number"),
         ({"RankingInfluence": {"POPULARITY": "high"}}, r"Property RankingInfluence\.POPULARITY must be a number"),

@@ -1,0 +1,222 @@
+"""What every Personalize batch job construct shares: its props, role, buckets, upload, provider,
+naming, waiting and attributes. BatchInferenceJob and BatchSegmentJob add only what is theirs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Mapping, NamedTuple, Optional, Required, TypedDict, Unpack
+
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from . import prop_checks
+from .batch_input import BatchInput
+from .batch_output import BatchOutput
+from .job_kind import JobKind
+from .job_provider import LAST_CHECK_MARGIN, QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
+from .secure_bucket import new_secure_bucket
+from .service_role import grant_bucket_access, grant_key_use, new_service_role
+
+_DEFAULT_POLL_INTERVAL = Duration.minutes(1)
+
+
+class BatchJobProps(TypedDict, total=False):
+    """The props every batch job construct takes."""
+
+    solution_version_arn: Required[str]
+    """The trained solution version that computes the results."""
+    input: Required[BatchInput]
+    """The JSON Lines input: ``BatchInput.from_asset(path)`` or ``BatchInput.from_bucket(bucket, key)``."""
+    output: BatchOutput
+    """Where the results go (default: ``results/`` in a new output bucket)."""
+    num_results: int
+    """Results per input line: recommended items for ``BatchInferenceJob``, 1 to 500 (default: 25,
+    as the console); users per segment for ``BatchSegmentJob``, 1 to 5 million (default:
+    Personalize's own)."""
+    filter_arn: str
+    """A Personalize filter applied to the results (default: none)."""
+    job_name_prefix: str
+    """The readable start of each run's job name, at most 50 characters of letters, digits, ``-``
+    and ``_`` (default: the construct id)."""
+    role: iam.IRole
+    """The service role Personalize assumes; the construct adds its S3 and KMS permissions when the
+    role is mutable (default: a new role)."""
+    encryption_key: kms.IKey
+    """A KMS key for the new buckets and the job's data (default: S3-managed keys)."""
+    tags: Mapping[str, str]
+    """Tags on each job, at most 200 (default: none)."""
+    timeout: Duration
+    """How long the deploy waits for the job, at most one hour; the handler gives up two minutes
+    before CloudFormation's hour so its message names the job (default: one hour)."""
+    poll_interval: Duration
+    """How often the job's status is read while waiting, 10 s to the timeout, whole seconds
+    (default: one minute)."""
+    output_removal_policy: RemovalPolicy
+    """What happens to a new output bucket when the stack is deleted (default: ``RETAIN``, results are data)."""
+    server_access_logs_bucket: s3.IBucket
+    """A bucket for the new buckets' S3 server access logs (default: no access logs)."""
+
+
+class BatchJob(Construct):
+    """One Amazon Personalize batch job, created at deploy time and waited for.
+
+    ``cdk deploy`` finishes when the results are in S3 and fails with Personalize's own reason
+    when the job fails. The job runs again when what it computes changes (its input content,
+    solution version, output, settings) and not otherwise. Use a subclass:
+    ``BatchInferenceJob`` or ``BatchSegmentJob``.
+    """
+
+    _kind: ClassVar[JobKind]
+    _props_type: ClassVar[type] = BatchJobProps
+    _default_num_results: ClassVar[Optional[int]] = None
+
+    def __init__(self, scope: Construct, construct_id: str, **props: Unpack[BatchJobProps]) -> None:
+        if not hasattr(type(self), "_kind"):
+            raise TypeError("BatchJob is the shared base: create a BatchInferenceJob or a BatchSegmentJob")
+        checked = self._check_common_props(construct_id, props)
+        job_properties = self._job_type_properties(props)
+        super().__init__(scope, construct_id)
+        encryption_key = props.get("encryption_key")
+
+        def new_bucket(bucket_id: str, removal_policy: RemovalPolicy) -> s3.Bucket:
+            return new_secure_bucket(
+                self, bucket_id, encryption_key=encryption_key, removal_policy=removal_policy,
+                server_access_logs_bucket=props.get("server_access_logs_bucket"),
+            )
+
+        bound_input = props["input"]._bind(self, lambda: new_bucket("InputBucket", RemovalPolicy.DESTROY))
+        output = props.get("output") or BatchOutput._to_new_bucket()
+        output_bucket = output.bucket or new_bucket("OutputBucket", props.get("output_removal_policy", RemovalPolicy.RETAIN))
+        self._output_prefix = output.prefix
+        self._encryption_key = encryption_key
+        self.role: iam.IRole = props.get("role") or new_service_role(self, "ServiceRole")
+        """The service role Personalize assumes."""
+        self.input_bucket: s3.IBucket = bound_input.bucket
+        """The bucket the input is read from."""
+        self.output_bucket: s3.IBucket = output_bucket
+        """The bucket the results are written to."""
+
+        grant_bucket_access(self.role, bound_input.bucket, ["s3:GetObject"], bound_input.object_arns)
+        grant_bucket_access(self.role, output_bucket, ["s3:PutObject"], output_bucket.arn_for_objects(f"{output.prefix}*"))
+        grant_key_use(self.role, encryption_key)
+
+        provider = JobProvider.of(self)
+        provider.grant_job(self._kind, self.role, bound_input)
+        tags = props.get("tags")
+        properties = {
+            "JobNamePrefix": checked.name_prefix,
+            "SolutionVersionArn": props["solution_version_arn"],
+            "InputPath": bound_input.s3_uri,
+            "OutputPath": f"s3://{output_bucket.bucket_name}/{output.prefix}",
+            "RoleArn": self.role.role_arn,
+            "NumResults": checked.num_results,
+            "FilterArn": props.get("filter_arn"),
+            "KmsKeyArn": encryption_key.key_arn if encryption_key else None,
+            **job_properties,
+            "JobTags": [{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())] if tags else None,
+            "InputVersion": bound_input.version,
+            "TimeoutSeconds": min(checked.timeout_seconds, int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())),
+            "PollIntervalSeconds": checked.poll_seconds,
+        }
+        self._resource = CustomResource(
+            self,
+            "Resource",
+            service_token=provider.service_token,
+            resource_type=self._kind.resource_type,
+            properties={key: value for key, value in properties.items() if value is not None},
+            service_timeout=TOTAL_TIMEOUT,
+        )
+        # The job must not start before its input is uploaded and its permissions are in place.
+        # References order the buckets and roles, not their policies. The roles are depended on
+        # whole: CDK resolves that at synthesis, so it also covers an imported role's policy and
+        # the overflow policies CDK splits off a large role policy then.
+        for dependency in (
+            bound_input.upload,
+            _policy_of(self.input_bucket),
+            _policy_of(output_bucket),
+            self.role,
+            provider.handler_role,
+        ):
+            if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
+                self._resource.node.add_dependency(dependency)
+
+    @property
+    def job_arn(self) -> str:
+        """The ARN of the job that ran in the last deploy."""
+        return self._resource.get_att_string("JobArn")
+
+    @property
+    def job_name(self) -> str:
+        """The name of the job that ran in the last deploy."""
+        return self._resource.get_att_string("JobName")
+
+    @property
+    def output_s3_uri(self) -> str:
+        """The ``s3://`` folder holding the results, available once the job is done."""
+        return self._resource.get_att_string("OutputPath")
+
+    def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the results, and decrypt them with the bucket's and the job's key."""
+        grant = self.output_bucket.grant_read(grantee, f"{self._output_prefix}*")
+        if self._encryption_key is not None:
+            # The job encrypts its output with this key even in a bucket whose default key differs.
+            grant = grant.combine(self._encryption_key.grant_decrypt(grantee))
+        return grant
+
+    @classmethod
+    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict:
+        """Check the props only this kind has; the resource properties they become."""
+        return {}
+
+    @classmethod
+    def _check_common_props(cls, construct_id: str, props: Mapping[str, Any]) -> "_CheckedProps":
+        allowed = cls._props_type.__required_keys__ | cls._props_type.__optional_keys__
+        unknown = sorted(set(props) - allowed)
+        if unknown:
+            raise ValueError(f"{cls.__name__} has no prop {', '.join(unknown)}; its props are {', '.join(sorted(allowed))}")
+        missing = sorted(cls._props_type.__required_keys__ - set(props))
+        if missing:
+            raise ValueError(f"{cls.__name__} needs the prop {', '.join(missing)}")
+        if not isinstance(props["input"], BatchInput):
+            raise ValueError(f"input must be a BatchInput (BatchInput.from_asset or from_bucket), got {props['input']!r}")
+        prop_checks.check_arn("solution_version_arn", props["solution_version_arn"], "solution version")
+        prop_checks.check_arn("filter_arn", props.get("filter_arn"), "filter")
+        num_results = props.get("num_results", cls._default_num_results)
+        prop_checks.check_number("num_results", num_results, low=1, high=cls._kind.max_num_results, integer=True)
+        name_prefix = props.get("job_name_prefix")
+        name_prefix = name_prefix if name_prefix is not None else _prefix_from_id(construct_id)
+        prop_checks.check_name("job_name_prefix", name_prefix, max_length=prop_checks.JOB_NAME_PREFIX_MAX_LENGTH)
+        prop_checks.check_tags("tags", props.get("tags"))
+        timeout_seconds = prop_checks.check_duration(
+            "timeout", props.get("timeout", TOTAL_TIMEOUT), at_least_seconds=1, at_most_seconds=int(TOTAL_TIMEOUT.to_seconds())
+        )
+        poll_seconds = prop_checks.check_duration(
+            "poll_interval", props.get("poll_interval", _DEFAULT_POLL_INTERVAL),
+            at_least_seconds=int(QUERY_INTERVAL.to_seconds()), at_most_seconds=timeout_seconds,
+        )
+        return _CheckedProps(
+            name_prefix=name_prefix,
+            num_results=None if num_results is None else num_results if Token.is_unresolved(num_results) else str(int(num_results)),
+            timeout_seconds=timeout_seconds,
+            poll_seconds=poll_seconds,
+        )
+
+
+class _CheckedProps(NamedTuple):
+    name_prefix: str
+    num_results: Optional[str]
+    timeout_seconds: int
+    poll_seconds: int
+
+
+def _policy_of(bucket: s3.IBucket) -> Optional[Construct]:
+    """The bucket policy a bucket defined in this app has, where Personalize's grant lives."""
+    return getattr(bucket, "policy", None)
+
+
+def _prefix_from_id(construct_id: str) -> str:
+    cleaned = re.sub(r"[^a-zA-Z0-9\-_]", "-", construct_id).lstrip("-_")
+    return cleaned[: prop_checks.JOB_NAME_PREFIX_MAX_LENGTH] or "batch-job"

@@ -1,0 +1,122 @@
+"""Custom::PersonalizeBatchSegmentJob: the same lifecycle as inference jobs through the segment API."""
+
+import pytest
+
+from batch_segment_job import BatchSegmentJobHandler
+from index import _HANDLERS
+
+from .conftest import QUERY_INTERVAL_SECONDS
+from .sample_events import (
+    ACCOUNT,
+    FILTER_ARN,
+    INPUT_PATH,
+    KMS_KEY_ARN,
+    OUTPUT_PATH,
+    ROLE_ARN,
+    SOLUTION_VERSION_ARN,
+    START_TIME,
+    create_event,
+    expected_name,
+    properties,
+    stub_input_found,
+    waiting_event,
+)
+
+RESOURCE_TYPE = "Custom::PersonalizeBatchSegmentJob"
+NAME = expected_name()
+ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:batch-segment-job/{NAME}"
+
+
+@pytest.fixture
+def make_segment_handler(personalize, s3, personalize_stub, s3_stub, clock):
+    def make(event: dict) -> BatchSegmentJobHandler:
+        return BatchSegmentJobHandler(
+            {**event, "ResourceType": RESOURCE_TYPE},
+            personalize=personalize,
+            s3=s3,
+            clock=clock,
+            query_interval_seconds=QUERY_INTERVAL_SECONDS,
+        )
+
+    return make
+
+
+def _described(status: str, **extra) -> dict:
+    return {
+        "batchSegmentJob": {
+            "jobName": NAME,
+            "batchSegmentJobArn": ARN,
+            "solutionVersionArn": SOLUTION_VERSION_ARN,
+            "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
+            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
+            "roleArn": ROLE_ARN,
+            "status": status,
+            **extra,
+        }
+    }
+
+
+def test_the_provider_dispatches_segment_jobs_to_their_handler():
+    assert _HANDLERS[RESOURCE_TYPE] is BatchSegmentJobHandler
+
+
+def test_create_sends_the_segment_request_with_every_shared_field(make_segment_handler, personalize_stub, s3_stub):
+    tags = [{"tagKey": "team", "tagValue": "crm"}]
+    stub_input_found(s3_stub)
+    personalize_stub.add_response(
+        "create_batch_segment_job",
+        {"batchSegmentJobArn": ARN},
+        {
+            "jobName": NAME,
+            "solutionVersionArn": SOLUTION_VERSION_ARN,
+            "jobInput": {"s3DataSource": {"path": INPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
+            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
+            "roleArn": ROLE_ARN,
+            "numResults": 2000,
+            "filterArn": FILTER_ARN,
+            "tags": tags,
+        },
+    )
+    event = create_event(properties(NumResults="2000", FilterArn=FILTER_ARN, KmsKeyArn=KMS_KEY_ARN, JobTags=tags))
+
+    assert make_segment_handler(event).on_event()["PhysicalResourceId"] == ARN
+
+
+def test_without_num_results_personalize_picks_the_segment_size(make_segment_handler, personalize_stub, s3_stub):
+    stub_input_found(s3_stub)
+    personalize_stub.add_response(
+        "create_batch_segment_job",
+        {"batchSegmentJobArn": ARN},
+        {
+            "jobName": NAME,
+            "solutionVersionArn": SOLUTION_VERSION_ARN,
+            "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
+            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
+            "roleArn": ROLE_ARN,
+        },
+    )
+
+    make_segment_handler(create_event(properties(NumResults=None))).on_event()
+
+
+def test_an_active_segment_job_completes_with_its_attributes(make_segment_handler, personalize_stub, clock):
+    personalize_stub.add_response("describe_batch_segment_job", _described("ACTIVE"), {"batchSegmentJobArn": ARN})
+    clock.now = START_TIME + 60
+
+    result = make_segment_handler(waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})).is_complete()
+
+    assert result == {
+        "IsComplete": True,
+        "Data": {"JobArn": ARN, "JobName": NAME, "Status": "ACTIVE", "OutputPath": OUTPUT_PATH},
+    }
+
+
+def test_a_failed_segment_job_names_itself_and_the_reason(make_segment_handler, personalize_stub, clock):
+    reason = "No USER_SEGMENTATION recipe: solution version uses aws-user-personalization"
+    personalize_stub.add_response(
+        "describe_batch_segment_job", _described("CREATE FAILED", failureReason=reason), {"batchSegmentJobArn": ARN}
+    )
+    clock.now = START_TIME + 60
+
+    with pytest.raises(RuntimeError, match=f"Batch segment job {ARN} failed: {reason}"):
+        make_segment_handler(waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})).is_complete()
