@@ -2,11 +2,15 @@
 
 An HTTP server on loopback that speaks Personalize's JSON 1.1 protocol, so an unmodified boto3
 `personalize` client reaches it through `endpoint_url` or `AWS_ENDPOINT_URL_PERSONALIZE`. It
-serves CreateBatchInferenceJob, DescribeBatchInferenceJob, ListBatchInferenceJobs, TagResource,
+serves CreateBatchInferenceJob, DescribeBatchInferenceJob, ListBatchInferenceJobs,
+CreateBatchSegmentJob, DescribeBatchSegmentJob, ListBatchSegmentJobs, TagResource,
 UntagResource and ListTagsForResource; checks every request, and every response it gives,
 against the botocore service model; runs jobs on a VirtualClock; checks the job's role, its
 bucket policies and its input in IAM and S3 on a moto server when a job starts; and writes
-deterministic results to S3 when it finishes.
+deterministic results to S3 when it finishes. Batch segment jobs need a solution version of a
+USER_SEGMENTATION recipe ("item-affinity", "item-attribute-affinity") and batch inference jobs
+one of another recipe; each kind has its own concurrency quota (`peak_concurrency_of(kind)`
+shows a kind's peak, `peak_concurrency` the peak of all kinds together).
 
     with PersonalizeEmulator(clock, aws_endpoint_url=moto_endpoint) as emulator:
         emulator.add_solution_version(solution_version_arn, recipe="user-personalization")
@@ -17,10 +21,11 @@ deterministic results to S3 when it finishes.
 
 Modules: `personalize_emulator` (the assembled emulator), `server` (HTTP and wire protocol),
 `api_operations` (the operations), `model_validation` and `model_patterns` (the service model's
-constraints), `batch_jobs` (job kinds, job store, states, quotas, names), `job_kinds` (the kinds
-served, as data), `job_execution` (what a job does at its transitions), `job_output` (input and
-output files in S3), `recommendations` (deterministic recipes), `role_access` and
-`policy_language` (IAM and bucket-policy checks), `faults` (injected failures), `api_errors`.
+constraints), `batch_jobs` (job kinds, job store, states, quotas, names), `job_kinds` (batch
+inference and batch segment jobs, as data), `job_execution` (what a job does at its
+transitions), `job_output` (input and output files in S3), `recommendations` (deterministic
+recipes), `role_access` and `policy_language` (IAM and bucket-policy checks), `faults`
+(injected failures), `api_errors`.
 
 Where the real service's behaviour is unknown, the emulator guesses; each guess is marked
 `# GUESS:` in the code:
@@ -30,10 +35,13 @@ Where the real service's behaviour is unknown, the emulator guesses; each guess 
   constraint: ..."; sensitive values (tags) are not echoed; unknown members are refused (the
   service may ignore them); an unreadable body answers SerializationException.
 - Injected throttling answers 400 ThrottlingException (the service may use LimitExceededException).
-- Create checks the solution version exists (else ResourceNotFoundException), numResults is 1 to
-  500, theme mode has themeGenerationConfig and a Similar-Items solution version, and
-  itemExplorationConfig is for User-Personalization only with valid keys and values.
-  filterArn is accepted unchecked and not applied.
+- Create checks the solution version exists (else ResourceNotFoundException) and is of a recipe
+  the kind takes (USER_SEGMENTATION for segment jobs only, else InvalidInputException naming the
+  recipe), numResults is 1 to 500 (batch segment jobs: 1 to 5 million, as documented), theme
+  mode has themeGenerationConfig and a Similar-Items solution version, and itemExplorationConfig
+  is for User-Personalization only with valid keys and values. filterArn is accepted unchecked
+  and not applied.
+- Job names are unique per kind: a batch segment job may take a batch inference job's name.
 - The LimitExceededException and ResourceNotFoundException messages' wording.
 - Status strings PENDING and IN PROGRESS (other resources use CREATE PENDING / CREATE IN_PROGRESS).
 - Role and input are checked when the job leaves PENDING; a failing job goes from PENDING
@@ -51,9 +59,12 @@ Where the real service's behaviour is unknown, the emulator guesses; each guess 
 - A bad input line's result is {"input": "<raw line>", "output": null, "error": "<what>"};
   ids must be non-empty JSON strings.
 - Personalized-Ranking returns the whole itemList reordered, ignoring numResults.
+- numResults defaults to 25 for batch segment jobs as for inference jobs; segment output has
+  recommendedUsers only (no scores); an Item-Attribute-Affinity expression is any non-empty
+  string, not parsed.
 - Theme generation's "theme" is a fixed sentence about the item.
 - Describe echoes only what the request set (no defaults filled in).
-- ListBatchInferenceJobs returns newest first; maxResults defaults to 100.
+- The List operations return newest first; maxResults defaults to 100.
 """
 
 from .batch_jobs import JobRecord, JobTimings

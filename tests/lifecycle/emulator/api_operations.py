@@ -14,7 +14,6 @@ from .recommendations import SolutionVersion
 
 _MAX_TAGS = 200
 _DEFAULT_MAX_RESULTS = 100  # GUESS: the model's maximum page size is taken as the default
-_MAX_NUM_RESULTS = 500
 
 
 class PersonalizeApi:
@@ -60,19 +59,22 @@ class PersonalizeApi:
             # GUESS: the service checks the solution version when the job is created.
             raise _not_found("solution version", params["solutionVersionArn"])
         if solution_version.recipe.name not in kind.recipes:
+            # GUESS: the service refuses a solution version of the wrong recipe type at create
+            # (batch segment jobs need USER_SEGMENTATION, batch inference jobs any other), not later.
             raise ApiError(
                 "InvalidInputException",
                 f"A {kind.noun} cannot use {solution_version.arn}, a solution version of the "
                 f"{solution_version.recipe.name} recipe.",
             )
         num_results = params.get("numResults")
-        # GUESS: the model sets no bounds; real-time recommendations allow 1 to 500.
-        if num_results is not None and not 1 <= num_results <= _MAX_NUM_RESULTS:
+        if num_results is not None and not 1 <= num_results <= kind.max_num_results:
             raise ApiError(
-                "InvalidInputException", f"numResults must be from 1 to {_MAX_NUM_RESULTS}, got {num_results}."
+                "InvalidInputException", f"numResults must be from 1 to {kind.max_num_results}, got {num_results}."
             )
         kind.check_request(params, solution_version)
         # GUESS: filterArn is taken on trust and not applied: the emulator knows no filters.
+        # GUESS: a name is taken per kind: a batch segment job may share a batch inference job's
+        # name, as their ARNs differ.
         arn = f"arn:aws:personalize:{self._region}:{self._account_id}:{kind.resource_type}/{params['jobName']}"
         self._store.create(kind, params["jobName"], arn, params, self.faults.job_fault(params["jobName"]))
         return {kind.arn_member: arn}
@@ -80,7 +82,7 @@ class PersonalizeApi:
     def _describe(self, kind: JobKind, params: dict) -> dict:
         arn = params[kind.arn_member]
         job = self._store.get(arn)
-        if job is None:
+        if job is None or job.kind != kind.resource_type:
             raise _not_found(kind.noun, arn)
         fields = self._shape_members(kind.describe_operation, kind.record_member)
         return {kind.record_member: _job_fields(kind, job, fields)}

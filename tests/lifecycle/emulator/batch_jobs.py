@@ -47,11 +47,14 @@ class JobKind:
     """The List response member holding the summaries, e.g. "batchInferenceJobs"."""
     recipes: frozenset[str]
     """The recipes of the solution versions such a job can use."""
-    check_request: Callable[[dict, SolutionVersion], None]
-    """Raises ApiError for a create request the model allows but the service refuses."""
+    max_num_results: int
+    """The largest numResults a create request may ask for."""
     answer: Callable[[dict, SolutionVersion, object], dict]
     """(create request, solution version, input record) -> the "output" of the record's line;
     raises BadInputLine for a record the recipe cannot answer."""
+    check_request: Callable[[dict, SolutionVersion], None] = lambda _request, _solution_version: None
+    """Raises ApiError for a create request the model allows but the service refuses; by default
+    the model's constraints and the checks every kind shares are all there is."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class JobStore:
         self._due: list[tuple[float, int, str]] = []  # heap of (moment, tie-breaker, arn)
         self._tie_breaker = itertools.count()
         self._peak_concurrency = 0
+        self._peak_concurrency_by_kind = dict.fromkeys(self._concurrency_limits, 0)
         self._listeners: list[StatusListener] = []
         self._notifications: deque[tuple[JobRecord, str | None, str]] = deque()
         self._notifying = threading.Lock()
@@ -195,8 +199,17 @@ class JobStore:
 
     @property
     def peak_concurrency(self) -> int:
+        """The most jobs of all kinds PENDING or IN PROGRESS at once."""
         with self._lock:
             return self._peak_concurrency
+
+    def peak_concurrency_of(self, resource_type: str) -> int:
+        """The most jobs of one kind PENDING or IN PROGRESS at once."""
+        with self._lock:
+            if resource_type not in self._peak_concurrency_by_kind:
+                known = sorted(self._peak_concurrency_by_kind)
+                raise ValueError(f"unknown job kind {resource_type!r}: use one of {known}")
+            return self._peak_concurrency_by_kind[resource_type]
 
     def advance(self) -> None:
         """Apply every transition due by now, in the order they were due."""
@@ -244,6 +257,8 @@ class JobStore:
 
     def _changed(self, job: _Job, old_status: str | None) -> None:
         self._peak_concurrency = max(self._peak_concurrency, sum(j.status in _IN_FLIGHT for j in self._jobs.values()))
+        kind = job.kind.resource_type
+        self._peak_concurrency_by_kind[kind] = max(self._peak_concurrency_by_kind[kind], self._in_flight(job.kind))
         self._notifications.append((job.record(), old_status, job.status))
 
     def _schedule(self, job: _Job, moment: float) -> None:

@@ -13,9 +13,9 @@ from ..virtual_clock import VirtualClock
 from .api_operations import PersonalizeApi
 from .batch_jobs import JobRecord, JobStore, JobTimings
 from .job_execution import JobExecution
-from .job_kinds import BATCH_INFERENCE_JOB, JOB_KINDS
+from .job_kinds import BATCH_SEGMENT_JOB, JOB_KINDS
 from .model_patterns import compiled
-from .recommendations import DEFAULT_ITEM_IDS, RECIPES, SolutionVersion
+from .recommendations import DEFAULT_ITEM_IDS, DEFAULT_USER_IDS, RECIPES, SolutionVersion
 from .server import PersonalizeServer, RequestRecord
 
 # Dummy credentials for the moto server: nothing here may reach a real AWS account.
@@ -34,11 +34,14 @@ def _service_model() -> ServiceModel:
 
 
 class PersonalizeEmulator:
-    """Amazon Personalize batch inference jobs on loopback, reading and writing S3 and IAM on moto.
+    """Amazon Personalize batch inference and batch segment jobs on loopback, reading and writing
+    S3 and IAM on moto.
 
     Point an unmodified boto3 client at `endpoint_url` (or AWS_ENDPOINT_URL_PERSONALIZE). Jobs
     move on `clock`; `faults` injects failures; `jobs()`, `requests` and `internal_errors` show
-    what happened.
+    what happened. Each kind of job has its own concurrency quota: `concurrency_limit` jobs
+    PENDING or IN PROGRESS per kind, or `segment_concurrency_limit` for batch segment jobs when
+    given.
     """
 
     def __init__(
@@ -50,6 +53,7 @@ class PersonalizeEmulator:
         account_id: str = "123456789012",
         timings: JobTimings = JobTimings(),
         concurrency_limit: int = 5,
+        segment_concurrency_limit: int | None = None,
     ):
         session = _botocore_session()
         s3 = session.create_client(
@@ -67,7 +71,14 @@ class PersonalizeEmulator:
         self._store = JobStore(
             clock,
             timings,
-            concurrency_limits={BATCH_INFERENCE_JOB.resource_type: concurrency_limit},
+            concurrency_limits={
+                kind.resource_type: (
+                    segment_concurrency_limit
+                    if kind is BATCH_SEGMENT_JOB and segment_concurrency_limit is not None
+                    else concurrency_limit
+                )
+                for kind in JOB_KINDS
+            },
             work=JobExecution(s3=s3, iam=iam, account_id=account_id, solution_versions=self._solution_versions),
             report_internal_error=self._report_internal_error,
         )
@@ -106,16 +117,27 @@ class PersonalizeEmulator:
         return self._server.endpoint_url
 
     def add_solution_version(
-        self, arn: str, *, recipe: str = "user-personalization", item_ids: list[str] | None = None
+        self,
+        arn: str,
+        *,
+        recipe: str = "user-personalization",
+        item_ids: list[str] | None = None,
+        user_ids: list[str] | None = None,
     ) -> None:
-        """Make `arn` a solution version jobs can use, trained with `recipe` on `item_ids` ("1".."200")."""
+        """Make `arn` a solution version jobs can use, trained with `recipe` on `item_ids` ("1".."200")
+        and `user_ids` ("1".."500"). Batch segment jobs take the USER_SEGMENTATION recipes
+        ("item-affinity", "item-attribute-affinity") and choose among `user_ids`; batch inference
+        jobs take the others and choose among `item_ids`."""
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r}: use one of {sorted(RECIPES)}")
         arn_pattern = _service_model().shape_for("Arn").metadata["pattern"]
         if not compiled(arn_pattern).search(arn):
             raise ValueError(f"{arn!r} is not a Personalize ARN (pattern {arn_pattern})")
         self._solution_versions[arn] = SolutionVersion(
-            arn, RECIPES[recipe], tuple(DEFAULT_ITEM_IDS if item_ids is None else item_ids)
+            arn,
+            RECIPES[recipe],
+            tuple(DEFAULT_ITEM_IDS if item_ids is None else item_ids),
+            tuple(DEFAULT_USER_IDS if user_ids is None else user_ids),
         )
 
     def jobs(self) -> list[JobRecord]:
@@ -124,6 +146,7 @@ class PersonalizeEmulator:
         return self._store.records()
 
     def job(self, name_or_arn: str) -> JobRecord:
+        """The one job with this name or ARN; a name that jobs of both kinds have needs the ARN."""
         matching = [job for job in self.jobs() if name_or_arn in (job.name, job.arn)]
         if len(matching) != 1:
             raise KeyError(f"{len(matching)} jobs have the name or ARN {name_or_arn!r}")
@@ -136,8 +159,13 @@ class PersonalizeEmulator:
 
     @property
     def peak_concurrency(self) -> int:
-        """The most jobs PENDING or IN PROGRESS at once."""
+        """The most jobs PENDING or IN PROGRESS at once, of all kinds together."""
         return self._store.peak_concurrency
+
+    def peak_concurrency_of(self, kind: str) -> int:
+        """The most jobs of one kind ("batch-inference-job" or "batch-segment-job") PENDING or IN
+        PROGRESS at once: what that kind's quota limits."""
+        return self._store.peak_concurrency_of(kind)
 
     @property
     def internal_errors(self) -> list[str]:

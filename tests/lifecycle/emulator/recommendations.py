@@ -1,8 +1,9 @@
 """What a solution version recommends: deterministic stand-ins for the recipes' models.
 
-Rankings come from sha256 of "<anchor>|<item>", so the same input always gives the same output
-and a test can predict it; scores are the hash weights normalised over all candidates, rounded
-down to 7 decimals, so they descend and sum to at most 1 like the real service's.
+Rankings come from sha256 of "<anchor>|<candidate>", so the same input always gives the same
+output and a test can predict it; scores are the hash weights normalised over all candidates,
+rounded down to 7 decimals, so they descend and sum to at most 1 like the real service's.
+Item recipes rank the solution version's items; USER_SEGMENTATION recipes rank its users.
 """
 
 import hashlib
@@ -11,6 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 DEFAULT_ITEM_IDS = tuple(str(number) for number in range(1, 201))
+DEFAULT_USER_IDS = tuple(str(number) for number in range(1, 501))
+USER_SEGMENTATION = "USER_SEGMENTATION"
+"""The recipe type of the recipes batch segment jobs use; batch inference jobs use the others."""
 _SCORE_DECIMALS = 7
 _HASH_BYTES = 8
 
@@ -18,10 +22,13 @@ _HASH_BYTES = 8
 @dataclass(frozen=True)
 class Recipe:
     name: str
+    recipe_type: str
+    """As Personalize's DescribeRecipe has it: USER_PERSONALIZATION, PERSONALIZED_RANKING,
+    RELATED_ITEMS or USER_SEGMENTATION."""
     input_fields: Mapping[str, type]
     """The fields an input line must have, with their JSON types."""
-    recommend: Callable[[dict, Sequence[str], int], dict]
-    """(input record, the catalogue's item ids, numResults) -> the line's "output"."""
+    recommend: Callable[[dict, "SolutionVersion", int], dict]
+    """(input record, the solution version, numResults) -> the line's "output"."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,8 @@ class SolutionVersion:
     arn: str
     recipe: Recipe
     item_ids: tuple[str, ...]
+    user_ids: tuple[str, ...] = DEFAULT_USER_IDS
+    """The users USER_SEGMENTATION recipes choose from."""
 
 
 def input_problem(recipe: Recipe, record) -> str | None:
@@ -55,22 +64,34 @@ def theme_output(record: dict, output: dict) -> dict:
     return {**output, "theme": theme, "itemsThemeRelevanceScores": _scores(theme, items, items)}
 
 
-def _user_personalization(record: dict, item_ids: Sequence[str], num_results: int) -> dict:
+def _user_personalization(record: dict, solution_version: SolutionVersion, num_results: int) -> dict:
+    item_ids = solution_version.item_ids
     ranked = _ranked(record["userId"], item_ids)[:num_results]
     return {"recommendedItems": ranked, "scores": _scores(record["userId"], ranked, item_ids)}
 
 
-def _personalized_ranking(record: dict, _item_ids: Sequence[str], _num_results: int) -> dict:
+def _personalized_ranking(record: dict, _solution_version: SolutionVersion, _num_results: int) -> dict:
     # GUESS: the whole itemList comes back reordered, whatever numResults says.
     item_list = record["itemList"]
     ranked = _ranked(record["userId"], item_list)
     return {"recommendedItems": ranked, "scores": _scores(record["userId"], ranked, item_list)}
 
 
-def _similar_items(record: dict, item_ids: Sequence[str], num_results: int) -> dict:
+def _similar_items(record: dict, solution_version: SolutionVersion, num_results: int) -> dict:
     item_id = record["itemId"]
-    candidates = [candidate for candidate in item_ids if candidate != item_id]
+    candidates = [candidate for candidate in solution_version.item_ids if candidate != item_id]
     return {"recommendedItems": _ranked(item_id, candidates)[:num_results]}
+
+
+def _segment_by(field: str) -> Callable[[dict, SolutionVersion, int], dict]:
+    """A USER_SEGMENTATION recipe: the users most drawn to the input line's `field`, best first."""
+
+    def segment(record: dict, solution_version: SolutionVersion, num_results: int) -> dict:
+        # GUESS: the real output has no scores; an Item-Attribute-Affinity expression is not
+        # parsed, its text only anchors the ranking.
+        return {"recommendedUsers": _ranked(record[field], solution_version.user_ids)[:num_results]}
+
+    return segment
 
 
 def _ranked(anchor: str, candidates: Sequence[str]) -> list[str]:
@@ -92,8 +113,11 @@ def _affinity(anchor: str, item: str) -> float:
 RECIPES = {
     recipe.name: recipe
     for recipe in (
-        Recipe("user-personalization", {"userId": str}, _user_personalization),
-        Recipe("personalized-ranking", {"userId": str, "itemList": list}, _personalized_ranking),
-        Recipe("similar-items", {"itemId": str}, _similar_items),
+        Recipe("user-personalization", "USER_PERSONALIZATION", {"userId": str}, _user_personalization),
+        Recipe("personalized-ranking", "PERSONALIZED_RANKING", {"userId": str, "itemList": list},
+               _personalized_ranking),
+        Recipe("similar-items", "RELATED_ITEMS", {"itemId": str}, _similar_items),
+        Recipe("item-affinity", USER_SEGMENTATION, {"itemId": str}, _segment_by("itemId")),
+        Recipe("item-attribute-affinity", USER_SEGMENTATION, {"itemAttributes": str}, _segment_by("itemAttributes")),
     )
 }
