@@ -4,6 +4,7 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+from dataclasses import dataclass
 
 import boto3
 import botocore.session
@@ -23,8 +24,40 @@ SOLUTION_VERSIONS = {
     "user-personalization": f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/users/1a2b3c4d",
     "personalized-ranking": f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/ranking/1a2b3c4d",
     "similar-items": f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/similar/1a2b3c4d",
+    "item-affinity": f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/segments/1a2b3c4d",
+    "item-attribute-affinity": f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/attributes/1a2b3c4d",
 }
 USER_PERSONALIZATION = SOLUTION_VERSIONS["user-personalization"]
+ITEM_AFFINITY = SOLUTION_VERSIONS["item-affinity"]
+INFERENCE = "batch-inference-job"
+SEGMENT = "batch-segment-job"
+KINDS = (INFERENCE, SEGMENT)
+
+
+@dataclass(frozen=True)
+class KindCalls:
+    """How a test reaches one kind of job through boto3."""
+
+    create: str
+    describe: str
+    list: str
+    arn_member: str
+    record_member: str
+    list_member: str
+    solution_version: str
+    """A solution version of a recipe the kind takes."""
+    input_line: str
+    """An input line that recipe answers."""
+
+
+KIND_CALLS = {
+    INFERENCE: KindCalls("create_batch_inference_job", "describe_batch_inference_job", "list_batch_inference_jobs",
+                         "batchInferenceJobArn", "batchInferenceJob", "batchInferenceJobs", USER_PERSONALIZATION,
+                         '{"userId": "1"}'),
+    SEGMENT: KindCalls("create_batch_segment_job", "describe_batch_segment_job", "list_batch_segment_jobs",
+                       "batchSegmentJobArn", "batchSegmentJob", "batchSegmentJobs", ITEM_AFFINITY,
+                       '{"itemId": "1"}'),
+}
 PENDING_SECONDS = 300
 IN_PROGRESS_SECONDS = 1200
 RUN_SECONDS = PENDING_SECONDS + IN_PROGRESS_SECONDS
@@ -186,19 +219,40 @@ def _output_lines(s3, key: str, bucket: str = BUCKET) -> list[dict]:
     return [json.loads(line) for line in body.splitlines()]
 
 
-def _create(personalize, name: str, input_path: str, output_path: str, role_arn: str, **extra) -> str:
-    return personalize.create_batch_inference_job(
+def _create(
+    personalize, name: str, input_path: str, output_path: str, role_arn: str, *, kind: str = INFERENCE, **extra
+) -> str:
+    calls = KIND_CALLS[kind]
+    return getattr(personalize, calls.create)(
         jobName=name,
-        solutionVersionArn=extra.pop("solutionVersionArn", USER_PERSONALIZATION),
+        solutionVersionArn=extra.pop("solutionVersionArn", calls.solution_version),
         jobInput={"s3DataSource": {"path": input_path}},
         jobOutput={"s3DataDestination": {"path": output_path}},
         roleArn=role_arn,
         **extra,
-    )["batchInferenceJobArn"]
+    )[calls.arn_member]
 
 
 def _describe(personalize, arn: str) -> dict:
-    return personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+    """Describe a job of either kind: the kind is in its ARN."""
+    calls = KIND_CALLS[_kind_of(arn)]
+    return getattr(personalize, calls.describe)(**{calls.arn_member: arn})[calls.record_member]
+
+
+def _kind_of(arn: str) -> str:
+    return arn.split(":")[5].split("/")[0]
+
+
+def _list(personalize, kind: str, **params) -> tuple[list[dict], str | None]:
+    """One page of a kind's jobs, and the token of the next page."""
+    calls = KIND_CALLS[kind]
+    response = getattr(personalize, calls.list)(**params)
+    return response[calls.list_member], response.get("nextToken")
+
+
+def _put_input(s3, folder: str, kind: str) -> str:
+    """A one-line input file the kind's default solution version answers."""
+    return _put_lines(s3, f"{folder}in/lines.json", [KIND_CALLS[kind].input_line])
 
 
 def _error(call) -> dict:
@@ -215,30 +269,41 @@ def users_input(s3, folder):
 # --- Create, Describe, List, tags --------------------------------------------------------------
 
 
-def test_create_describe_list_and_tags_round_trip(personalize, users_input, folder, role_arn):
+@pytest.mark.parametrize("kind", KINDS)
+def test_create_describe_list_and_tags_round_trip(emulator, personalize, s3, folder, role_arn, kind):
+    calls = KIND_CALLS[kind]
+    input_path = _put_input(s3, folder, kind)
+    filter_arn = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:filter/active-users"
     arn = _create(
-        personalize, "round-trip", users_input, f"s3://{BUCKET}/{folder}out/", role_arn,
-        numResults=7, tags=[{"tagKey": "team", "tagValue": "recs"}],
+        personalize, "round-trip", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind,
+        numResults=7, filterArn=filter_arn, tags=[{"tagKey": "team", "tagValue": "recs"}],
     )
 
-    assert arn == f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:batch-inference-job/round-trip"
+    assert arn == f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:{kind}/round-trip"
     job = _describe(personalize, arn)
     assert {key: value for key, value in job.items() if not key.endswith("DateTime")} == {
         "jobName": "round-trip",
-        "batchInferenceJobArn": arn,
-        "solutionVersionArn": USER_PERSONALIZATION,
+        calls.arn_member: arn,
+        "filterArn": filter_arn,
+        "solutionVersionArn": calls.solution_version,
         "numResults": 7,
-        "jobInput": {"s3DataSource": {"path": users_input}},
+        "jobInput": {"s3DataSource": {"path": input_path}},
         "jobOutput": {"s3DataDestination": {"path": f"s3://{BUCKET}/{folder}out/"}},
         "roleArn": role_arn,
         "status": "PENDING",
     }
     assert job["creationDateTime"].timestamp() == job["lastUpdatedDateTime"].timestamp() == DEFAULT_START
-    [summary] = personalize.list_batch_inference_jobs(solutionVersionArn=USER_PERSONALIZATION)["batchInferenceJobs"]
-    assert (summary["jobName"], summary["status"], summary["batchInferenceJobArn"]) == ("round-trip", "PENDING", arn)
-    assert personalize.list_batch_inference_jobs(solutionVersionArn=SOLUTION_VERSIONS["similar-items"])[
-        "batchInferenceJobs"
-    ] == []
+    assert emulator.job(arn).kind == kind
+    [summary], _ = _list(personalize, kind, solutionVersionArn=calls.solution_version)
+    assert set(summary) == {calls.arn_member, "jobName", "status", "solutionVersionArn", "creationDateTime",
+                            "lastUpdatedDateTime"}
+    assert (summary["jobName"], summary["status"], summary[calls.arn_member]) == ("round-trip", "PENDING", arn)
+    assert _list(personalize, kind, solutionVersionArn=SOLUTION_VERSIONS["similar-items"])[0] == []
+    # The other kind neither lists nor describes this job.
+    other_kind = KIND_CALLS[SEGMENT if kind == INFERENCE else INFERENCE]
+    assert getattr(personalize, other_kind.list)()[other_kind.list_member] == []
+    other_describe = _error(lambda: getattr(personalize, other_kind.describe)(**{other_kind.arn_member: arn}))
+    assert other_describe["Code"] == "ResourceNotFoundException"
     assert personalize.list_tags_for_resource(resourceArn=arn)["tags"] == [{"tagKey": "team", "tagValue": "recs"}]
     personalize.tag_resource(resourceArn=arn, tags=[{"tagKey": "stage", "tagValue": "prod"}])
     personalize.untag_resource(resourceArn=arn, tagKeys=["team"])
@@ -264,17 +329,19 @@ def test_unknown_job_and_unknown_tag_target_are_not_found(personalize):
     assert missing in tagging["Message"]
 
 
-def test_list_pages_newest_first_and_rejects_a_forged_token(personalize, users_input, folder, role_arn):
+@pytest.mark.parametrize("kind", KINDS)
+def test_list_pages_newest_first_and_rejects_a_forged_token(personalize, s3, folder, role_arn, kind):
+    input_path = _put_input(s3, folder, kind)
     for name in ("first", "second", "third"):
-        _create(personalize, name, users_input, f"s3://{BUCKET}/{folder}{name}/", role_arn)
+        _create(personalize, name, input_path, f"s3://{BUCKET}/{folder}{name}/", role_arn, kind=kind)
 
-    page = personalize.list_batch_inference_jobs(maxResults=2)
-    rest = personalize.list_batch_inference_jobs(maxResults=2, nextToken=page["nextToken"])
+    page, token = _list(personalize, kind, maxResults=2)
+    rest, last_token = _list(personalize, kind, maxResults=2, nextToken=token)
 
-    assert [job["jobName"] for job in page["batchInferenceJobs"]] == ["third", "second"]
-    assert [job["jobName"] for job in rest["batchInferenceJobs"]] == ["first"]
-    assert "nextToken" not in rest
-    forged = _error(lambda: personalize.list_batch_inference_jobs(nextToken="not-a-token"))
+    assert [job["jobName"] for job in page] == ["third", "second"]
+    assert [job["jobName"] for job in rest] == ["first"]
+    assert last_token is None
+    forged = _error(lambda: _list(personalize, kind, nextToken="not-a-token"))
     assert forged["Code"] == "InvalidNextTokenException"
 
 
@@ -292,8 +359,9 @@ def test_unknown_solution_version_is_refused_at_create(personalize, users_input,
 # --- Status on the virtual clock ---------------------------------------------------------------
 
 
-def test_status_walks_pending_in_progress_active_as_the_clock_moves(personalize, clock, users_input, folder, role_arn):
-    arn = _create(personalize, "walk", users_input, f"s3://{BUCKET}/{folder}out/", role_arn)
+@pytest.mark.parametrize("kind", KINDS)
+def test_status_walks_pending_in_progress_active_as_the_clock_moves(personalize, clock, s3, folder, role_arn, kind):
+    arn = _create(personalize, "walk", _put_input(s3, folder, kind), f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind)
     seen = []
     for step in (PENDING_SECONDS - 1, 1, IN_PROGRESS_SECONDS - 1, 1):
         clock.advance(step)
@@ -333,30 +401,40 @@ def test_a_big_jump_applies_each_transition_at_its_own_time(
 # --- Output files -------------------------------------------------------------------------------
 
 
-def test_user_personalization_output_answers_each_line_in_order(personalize, clock, s3, folder, role_arn):
-    input_path = _put_lines(
-        s3, f"{folder}in/users.json", ['{"userId": "42"}', "", '{"userId": "7"}', '{"userId": "42"}']
-    )
-    _create(personalize, "users", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, numResults=5)
-    _create(personalize, "users-default", input_path, f"s3://{BUCKET}/{folder}default/", role_arn)
+@pytest.mark.parametrize(
+    ("kind", "field", "output_keys", "catalogue"),
+    [
+        (INFERENCE, "userId", {"recommendedItems", "scores"}, {str(number) for number in range(1, 201)}),
+        (SEGMENT, "itemId", {"recommendedUsers"}, {str(number) for number in range(1, 501)}),
+    ],
+)
+def test_output_answers_each_line_in_order(personalize, clock, s3, folder, role_arn, kind, field, output_keys,
+                                           catalogue):
+    [member] = output_keys - {"scores"}  # recommendedItems or recommendedUsers
+    records = [{field: "42"}, {field: "7"}, {field: "42"}]
+    input_path = _put_lines(s3, f"{folder}in/lines.json", [json.dumps(records[0]), "", *map(json.dumps, records[1:])])
+    _create(personalize, "answers", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind, numResults=5)
+    _create(personalize, "answers-default", input_path, f"s3://{BUCKET}/{folder}default/", role_arn, kind=kind)
     clock.advance(RUN_SECONDS)
 
-    lines = _output_lines(s3, f"{folder}out/users.json.out")
-    default_lines = _output_lines(s3, f"{folder}default/users.json.out")
+    lines = _output_lines(s3, f"{folder}out/lines.json.out")
+    default_lines = _output_lines(s3, f"{folder}default/lines.json.out")
 
-    assert [line["input"] for line in lines] == [{"userId": "42"}, {"userId": "7"}, {"userId": "42"}]
+    assert [line["input"] for line in lines] == records
     assert all(line["error"] is None for line in lines)
     first, second, repeated = (line["output"] for line in lines)
+    assert set(first) == output_keys
     assert first == repeated  # deterministic
-    assert first["recommendedItems"] != second["recommendedItems"]
+    assert first[member] != second[member]
     for output in (first, second):
-        assert len(output["recommendedItems"]) == len(set(output["recommendedItems"])) == 5
-        assert set(output["recommendedItems"]) <= {str(number) for number in range(1, 201)}
-        assert output["scores"] == sorted(output["scores"], reverse=True)
-        assert sum(output["scores"]) <= 1
-        assert all(round(score, 7) == score for score in output["scores"])
-    assert len(default_lines[0]["output"]["recommendedItems"]) == 25
-    assert default_lines[0]["output"]["recommendedItems"][:5] == first["recommendedItems"]
+        assert len(output[member]) == len(set(output[member])) == 5
+        assert set(output[member]) <= catalogue
+    for scores in (output["scores"] for output in (first, second) if "scores" in output_keys):
+        assert scores == sorted(scores, reverse=True)
+        assert sum(scores) <= 1
+        assert all(round(score, 7) == score for score in scores)
+    assert len(default_lines[0]["output"][member]) == 25
+    assert default_lines[0]["output"][member][:5] == first[member]
 
 
 def test_personalized_ranking_reorders_the_item_list(personalize, clock, s3, folder, role_arn):
@@ -393,19 +471,29 @@ def test_similar_items_recommends_other_items_without_scores(personalize, clock,
     assert "105" not in line["output"]["recommendedItems"]
 
 
-def test_malformed_lines_get_an_error_and_the_rest_are_answered(personalize, clock, s3, folder, role_arn):
-    raw_lines = ['{"userId": "1"}', "not json", '["userId", "2"]', '{"itemId": "3"}', '{"userId": "4"}']
+@pytest.mark.parametrize(
+    ("kind", "raw_lines", "field"),
+    [
+        (INFERENCE, ['{"userId": "1"}', "not json", '["userId", "2"]', '{"itemId": "3"}', '{"userId": 4}',
+                     '{"userId": "5"}'], "userId"),
+        (SEGMENT, ['{"itemId": "1"}', "not json", '["itemId", "2"]', '{"userId": "3"}', '{"itemId": 4}',
+                   '{"itemId": "5"}'], "itemId"),
+    ],
+)
+def test_malformed_lines_get_an_error_and_the_rest_are_answered(personalize, clock, s3, folder, role_arn, kind,
+                                                                raw_lines, field):
     input_path = _put_lines(s3, f"{folder}in/mixed.json", raw_lines)
-    _create(personalize, "mixed", input_path, f"s3://{BUCKET}/{folder}out/", role_arn)
+    _create(personalize, "mixed", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind)
     clock.advance(RUN_SECONDS)
 
     lines = _output_lines(s3, f"{folder}out/mixed.json.out")
 
-    assert [line["error"] is None for line in lines] == [True, False, False, False, True]
-    for raw, line in zip(raw_lines[1:4], lines[1:4]):
+    assert [line["error"] is None for line in lines] == [True, False, False, False, False, True]
+    for raw, line in zip(raw_lines[1:5], lines[1:5]):
         assert (line["input"], line["output"]) == (raw, None)
     assert "JSON" in lines[1]["error"]
-    assert "userId" in lines[3]["error"]
+    assert f"no {field} field" in lines[3]["error"]
+    assert f"{field} field must be a non-empty string" in lines[4]["error"]
 
 
 def test_folder_input_gives_one_output_file_per_input_file(personalize, clock, s3, folder, role_arn):
@@ -460,8 +548,8 @@ def test_kms_key_encrypts_the_output(personalize, clock, s3, users_input, folder
 
 
 @pytest.mark.parametrize(
-    ("change", "member", "constraint"),
-    [
+    ("kind", "change", "member", "constraint"),
+    [(INFERENCE, *case) for case in [
         ({"jobName": "-starts-with-a-dash"}, "'jobName'", "regular expression pattern"),
         ({"jobName": "x" * 64}, "'jobName'", "length less than or equal to 63"),
         ({"jobInput": {"s3DataSource": {"path": "s3://b/" + "k" * 250}}}, "'jobInput.s3DataSource.path'",
@@ -473,12 +561,22 @@ def test_kms_key_encrypts_the_output(personalize, clock, s3, users_input, folder
         ({"tags": [{"tagKey": "ok", "tagValue": "v"}, {"tagKey": "bad#key", "tagValue": "v"}]},
          "'tags.2.member.tagKey'", "regular expression pattern"),
         ({"jobOutput": {"s3DataDestination": {}}}, "'jobOutput.s3DataDestination.path'", "must not be null"),
-    ],
+    ]] + [(SEGMENT, *case) for case in [
+        ({"jobName": "x" * 64}, "'jobName'", "length less than or equal to 63"),
+        ({"solutionVersionArn": "solution/segments"}, "'solutionVersionArn'", "regular expression pattern"),
+        ({"filterArn": "arn:aws:s3:::bucket"}, "'filterArn'", "regular expression pattern"),
+        ({"numResults": "25"}, "'numResults'", "Member must be an integer"),
+        ({"jobInput": {"s3DataSource": {"path": "ftp://b/in.json"}}}, "'jobInput.s3DataSource.path'",
+         "regular expression pattern"),
+        ({"tags": [{"tagKey": "k", "tagValue": "v" * 257}]}, "'tags.1.member.tagValue'",
+         "length less than or equal to 256"),
+        ({"roleArn": None}, "'roleArn'", "must not be null"),
+    ]],
 )
-def test_invalid_requests_name_the_member(personalize, emulator, role_arn, change, member, constraint):
+def test_invalid_requests_name_the_member(personalize, emulator, role_arn, kind, change, member, constraint):
     request = {
         "jobName": "valid-name",
-        "solutionVersionArn": USER_PERSONALIZATION,
+        "solutionVersionArn": KIND_CALLS[kind].solution_version,
         "jobInput": {"s3DataSource": {"path": f"s3://{BUCKET}/in.json"}},
         "jobOutput": {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
         "roleArn": role_arn,
@@ -487,7 +585,9 @@ def test_invalid_requests_name_the_member(personalize, emulator, role_arn, chang
     # botocore checks required members itself: switch that off to reach the service's check.
     unchecked = _personalize_client(emulator.endpoint_url, parameter_validation=False)
 
-    error = _error(lambda: unchecked.create_batch_inference_job(**request))
+    error = _error(lambda: getattr(unchecked, KIND_CALLS[kind].create)(
+        **{key: value for key, value in request.items() if value is not None}
+    ))
 
     assert (error["Code"], error["Status"]) == ("InvalidInputException", 400)
     assert f"at {member}" in error["Message"] and constraint in error["Message"]
@@ -598,11 +698,13 @@ def test_a_fault_for_an_operation_the_emulator_does_not_serve_is_a_test_bug(emul
         emulator.faults.throttle("DescribeBatchInferenceJobs")
 
 
-def test_fail_jobs_shows_its_reason_when_the_job_would_have_finished(emulator, personalize, clock, s3, users_input,
-                                                                    folder, role_arn):
+@pytest.mark.parametrize("kind", KINDS)
+def test_fail_jobs_shows_its_reason_when_the_job_would_have_finished(emulator, personalize, clock, s3, folder,
+                                                                    role_arn, kind):
+    input_path = _put_input(s3, folder, kind)
     emulator.faults.fail_jobs("Internal service error", name_prefix="nightly-")
-    failing = _create(personalize, "nightly-1", users_input, f"s3://{BUCKET}/{folder}failed/", role_arn)
-    passing = _create(personalize, "weekly-1", users_input, f"s3://{BUCKET}/{folder}passed/", role_arn)
+    failing = _create(personalize, "nightly-1", input_path, f"s3://{BUCKET}/{folder}failed/", role_arn, kind=kind)
+    passing = _create(personalize, "weekly-1", input_path, f"s3://{BUCKET}/{folder}passed/", role_arn, kind=kind)
 
     clock.advance(RUN_SECONDS - 1)
     assert _describe(personalize, failing)["status"] == "IN PROGRESS"
@@ -614,9 +716,11 @@ def test_fail_jobs_shows_its_reason_when_the_job_would_have_finished(emulator, p
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{folder}failed/")
 
 
-def test_stall_jobs_stay_in_progress_forever(emulator, personalize, clock, users_input, folder, role_arn):
+@pytest.mark.parametrize("kind", KINDS)
+def test_stall_jobs_stay_in_progress_forever(emulator, personalize, clock, s3, folder, role_arn, kind):
     emulator.faults.stall_jobs(name_prefix="stuck")
-    arn = _create(personalize, "stuck-job", users_input, f"s3://{BUCKET}/{folder}out/", role_arn)
+    arn = _create(personalize, "stuck-job", _put_input(s3, folder, kind), f"s3://{BUCKET}/{folder}out/", role_arn,
+                  kind=kind)
 
     clock.advance(30 * 24 * 3600)
 
@@ -635,13 +739,14 @@ def _expect_start_failure(personalize, clock, arn: str) -> str:
     return job["failureReason"]
 
 
-def test_a_role_without_get_object_fails_the_job_naming_the_action(personalize, clock, iam, users_input, folder):
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_role_without_get_object_fails_the_job_naming_the_action(personalize, clock, iam, s3, folder, kind):
     role = _create_role(iam, f"no-read-{folder[:8]}", _s3_statements([BUCKET], object_actions=["s3:PutObject"]))
-    arn = _create(personalize, "no-read", users_input, f"s3://{BUCKET}/{folder}out/", role)
+    arn = _create(personalize, "no-read", _put_input(s3, folder, kind), f"s3://{BUCKET}/{folder}out/", role, kind=kind)
 
     reason = _expect_start_failure(personalize, clock, arn)
 
-    object_arn = f"arn:aws:s3:::{BUCKET}/{folder}in/users.json"
+    object_arn = f"arn:aws:s3:::{BUCKET}/{folder}in/lines.json"
     assert reason == f"Access Denied: The role {role} cannot s3:GetObject on {object_arn} (no Allow in its policies)"
 
 
@@ -750,3 +855,177 @@ def test_a_policy_the_emulator_cannot_read_is_an_internal_error(clock, aws_endpo
         assert emulator.job(arn).status == "CREATE FAILED"
         [error] = emulator.internal_errors
         assert "IpAddress" in error
+
+
+# --- Batch segment jobs: what differs from batch inference jobs --------------------------------
+
+
+@pytest.fixture
+def items_input(s3, folder):
+    return _put_lines(s3, f"{folder}in/items.json", ['{"itemId": "105"}', '{"itemId": "7"}', '{"itemId": "105"}'])
+
+
+def test_a_name_is_taken_per_kind(emulator, personalize, items_input, users_input, folder, role_arn):
+    segment = _create(personalize, "shared", items_input, f"s3://{BUCKET}/{folder}a/", role_arn, kind=SEGMENT)
+    inference = _create(personalize, "shared", users_input, f"s3://{BUCKET}/{folder}b/", role_arn)
+
+    again = _error(lambda: _create(personalize, "shared", items_input, f"s3://{BUCKET}/{folder}c/", role_arn,
+                                   kind=SEGMENT))
+
+    assert again["Code"] == "ResourceAlreadyExistsException"
+    assert [(job.kind, job.arn) for job in emulator.jobs()] == [(SEGMENT, segment), (INFERENCE, inference)]
+    with pytest.raises(KeyError):
+        emulator.job("shared")
+
+
+def test_segment_users_come_from_the_solution_versions_users(emulator, personalize, clock, s3, folder, role_arn):
+    small = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/small/1a2b3c4d"
+    emulator.add_solution_version(small, recipe="item-affinity", user_ids=["ana", "bo", "cy"])
+    input_path = _put_lines(s3, f"{folder}in/items.json", ['{"itemId": "1"}'])
+    _create(personalize, "small", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT,
+            solutionVersionArn=small, numResults=10)
+    clock.advance(RUN_SECONDS)
+
+    [line] = _output_lines(s3, f"{folder}out/items.json.out")
+
+    assert sorted(line["output"]["recommendedUsers"]) == ["ana", "bo", "cy"]
+
+
+def test_item_attribute_affinity_answers_attribute_expressions(personalize, clock, s3, folder, role_arn):
+    comedy, drama = 'ITEMS.genres = "Comedy"', 'ITEMS.genres = "Drama" AND ITEMS.year > 2000'
+    input_path = _put_lines(s3, f"{folder}in/attributes.json", [
+        json.dumps({"itemAttributes": comedy}), json.dumps({"itemAttributes": drama}),
+        '{"itemAttributes": ""}', '{"itemId": "105"}',
+    ])
+    _create(personalize, "attributes", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT,
+            solutionVersionArn=SOLUTION_VERSIONS["item-attribute-affinity"], numResults=5)
+    clock.advance(RUN_SECONDS)
+
+    lines = _output_lines(s3, f"{folder}out/attributes.json.out")
+
+    assert [line["error"] is None for line in lines] == [True, True, False, False]
+    assert [line["input"] for line in lines[:2]] == [{"itemAttributes": comedy}, {"itemAttributes": drama}]
+    comedy_users, drama_users = (line["output"]["recommendedUsers"] for line in lines[:2])
+    assert len(comedy_users) == len(drama_users) == 5
+    assert comedy_users != drama_users
+    assert all("itemAttributes" in line["error"] for line in lines[2:])
+
+
+@pytest.mark.parametrize(
+    ("kind", "recipe"),
+    [
+        (INFERENCE, "item-affinity"),
+        (INFERENCE, "item-attribute-affinity"),
+        (SEGMENT, "user-personalization"),
+        (SEGMENT, "similar-items"),
+    ],
+)
+def test_a_kind_refuses_the_other_kinds_recipes_at_create(emulator, personalize, s3, folder, role_arn, kind, recipe):
+    error = _error(lambda: _create(personalize, "wrong-recipe", _put_input(s3, folder, kind),
+                                   f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind,
+                                   solutionVersionArn=SOLUTION_VERSIONS[recipe]))
+
+    assert (error["Code"], error["Status"]) == ("InvalidInputException", 400)
+    assert f"the {recipe} recipe" in error["Message"] and SOLUTION_VERSIONS[recipe] in error["Message"]
+    assert emulator.jobs() == []
+
+
+def test_num_results_bounds_differ_by_kind(emulator, personalize, s3, folder, role_arn):
+    inputs = {kind: _put_input(s3, f"{folder}{kind}/", kind) for kind in KINDS}
+
+    too_many_items = _error(lambda: _create(personalize, "items", inputs[INFERENCE], f"s3://{BUCKET}/{folder}i/",
+                                            role_arn, numResults=1000))
+    _create(personalize, "users", inputs[SEGMENT], f"s3://{BUCKET}/{folder}s/", role_arn, kind=SEGMENT,
+            numResults=1000)
+    too_many_users = _error(lambda: _create(personalize, "users-2", inputs[SEGMENT], f"s3://{BUCKET}/{folder}s2/",
+                                            role_arn, kind=SEGMENT, numResults=5_000_001))
+
+    assert too_many_items["Code"] == too_many_users["Code"] == "InvalidInputException"
+    assert "numResults must be from 1 to 500," in too_many_items["Message"]
+    assert "numResults must be from 1 to 5000000," in too_many_users["Message"]
+    assert [job.name for job in emulator.jobs()] == ["users"]
+
+
+def test_a_segment_job_takes_no_inference_members(emulator, role_arn):
+    status, _, body = _raw_call(emulator.endpoint_url, "AmazonPersonalize.CreateBatchSegmentJob", {
+        "jobName": "themed",
+        "solutionVersionArn": ITEM_AFFINITY,
+        "jobInput": {"s3DataSource": {"path": f"s3://{BUCKET}/in.json"}},
+        "jobOutput": {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
+        "roleArn": role_arn,
+        "batchInferenceJobMode": "THEME_GENERATION",
+    })
+
+    assert (status, body["__type"]) == (400, "InvalidInputException")
+    assert "'batchInferenceJobMode'" in body["message"] and "CreateBatchSegmentJobRequest" in body["message"]
+    assert emulator.jobs() == []
+
+
+def test_each_kind_has_its_own_quota_of_five(emulator, personalize, s3, folder, role_arn):
+    inputs = {kind: _put_input(s3, f"{folder}{kind}/", kind) for kind in KINDS}
+    for kind in KINDS:
+        for number in range(5):
+            _create(personalize, f"job-{number}", inputs[kind], f"s3://{BUCKET}/{folder}{kind}-{number}/", role_arn,
+                    kind=kind)
+
+    refused = {
+        kind: _error(lambda: _create(personalize, "job-5", inputs[kind], f"s3://{BUCKET}/{folder}{kind}-5/", role_arn,
+                                     kind=kind))
+        for kind in KINDS
+    }
+
+    for kind, noun in ((INFERENCE, "batch inference jobs"), (SEGMENT, "batch segment jobs")):
+        assert (refused[kind]["Code"], refused[kind]["Status"]) == ("LimitExceededException", 400)
+        assert f"limit of 5 {noun}" in refused[kind]["Message"]
+        assert emulator.peak_concurrency_of(kind) == 5
+    assert emulator.peak_concurrency == 10
+    assert [job.status for job in emulator.jobs()] == ["PENDING"] * 10
+    with pytest.raises(ValueError, match="batch-segment-job"):
+        emulator.peak_concurrency_of("campaign")
+
+
+def test_segment_concurrency_limit_sets_the_segment_quota_apart(clock, aws_endpoint, s3, folder, role_arn):
+    inputs = {kind: _put_input(s3, f"{folder}{kind}/", kind) for kind in KINDS}
+    with PersonalizeEmulator(
+        clock, aws_endpoint_url=aws_endpoint, concurrency_limit=2, segment_concurrency_limit=1
+    ) as emulator:
+        emulator.add_solution_version(USER_PERSONALIZATION)
+        emulator.add_solution_version(ITEM_AFFINITY, recipe="item-affinity")
+        personalize = _personalize_client(emulator.endpoint_url)
+
+        def create(kind: str, name: str):
+            return lambda: _create(personalize, name, inputs[kind], f"s3://{BUCKET}/{folder}{name}/", role_arn,
+                                   kind=kind)
+
+        create(SEGMENT, "segment-1")()
+        segment_refused = _error(create(SEGMENT, "segment-2"))
+        create(INFERENCE, "inference-1")()
+        create(INFERENCE, "inference-2")()
+        inference_refused = _error(create(INFERENCE, "inference-3"))
+
+        assert segment_refused["Code"] == inference_refused["Code"] == "LimitExceededException"
+        assert (emulator.peak_concurrency_of(SEGMENT), emulator.peak_concurrency_of(INFERENCE)) == (1, 2)
+        assert emulator.internal_errors == []
+
+
+def test_request_faults_reach_the_segment_operations(emulator, personalize, items_input, folder, role_arn):
+    emulator.faults.server_error("CreateBatchSegmentJob", status=503)
+    emulator.faults.throttle("DescribeBatchSegmentJob")
+    emulator.faults.throttle("ListBatchSegmentJobs")
+
+    unavailable = _error(lambda: _create(personalize, "faulty", items_input, f"s3://{BUCKET}/{folder}out/", role_arn,
+                                         kind=SEGMENT))
+    arn = _create(personalize, "faulty", items_input, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT)
+    throttled = _error(lambda: _describe(personalize, arn))
+    listed = _error(lambda: _list(personalize, SEGMENT))
+
+    assert (unavailable["Code"], unavailable["Status"]) == ("ServiceUnavailable", 503)
+    assert throttled["Code"] == listed["Code"] == "ThrottlingException"
+    assert _describe(personalize, arn)["status"] == "PENDING"
+    assert [(request.operation, request.error_code) for request in emulator.requests] == [
+        ("CreateBatchSegmentJob", "ServiceUnavailable"),
+        ("CreateBatchSegmentJob", None),
+        ("DescribeBatchSegmentJob", "ThrottlingException"),
+        ("ListBatchSegmentJobs", "ThrottlingException"),
+        ("DescribeBatchSegmentJob", None),
+    ]
