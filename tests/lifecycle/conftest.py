@@ -12,14 +12,12 @@ import pytest
 from .driver.cloud_assembly import StackArtifact, read_stack
 from .driver.stack_deployment import StackDeployment
 from .emulator import PersonalizeEmulator
-from .local_aws import SOLUTION_VERSION_ARN, moto_server
+from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, moto_server
 from .scenario_app import synth_scenarios
 from .virtual_clock import VirtualClock
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE_STACK = "PersonalizeBatchExample"
-CHANGED_USERS = ['{"userId": "4638"}', '{"userId": "2001"}']
-CHANGED_TAGS = {"team": "ranking", "cost-center": "42"}
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +40,7 @@ def scenario_assemblies(tmp_path_factory) -> dict[str, Path]:
     """The scenario stacks, and the same stacks with InputChange's input and KmsKey's tags changed."""
     root = tmp_path_factory.mktemp("scenarios")
     synth_scenarios(root / "first.out", root / "first-inputs")
-    synth_scenarios(root / "changed.out", root / "changed-inputs", users=CHANGED_USERS, tags=CHANGED_TAGS)
+    synth_scenarios(root / "changed.out", root / "changed-inputs", changed=True)
     return {"first": root / "first.out", "changed": root / "changed.out"}
 
 
@@ -64,7 +62,8 @@ def emulator(aws_endpoint, clock):
     # A fresh account for each test: no bucket, role or object survives from the one before.
     urllib.request.urlopen(urllib.request.Request(f"{aws_endpoint}/moto-api/reset", method="POST")).close()
     with PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint) as emulator:
-        emulator.add_solution_version(SOLUTION_VERSION_ARN)
+        emulator.add_solution_version(SOLUTION_VERSION_ARN, recipe="user-personalization")
+        emulator.add_solution_version(SEGMENTATION_VERSION_ARN, recipe="item-affinity")
         yield emulator
         assert emulator.internal_errors == []
 

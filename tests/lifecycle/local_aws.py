@@ -12,7 +12,9 @@ from moto.server import ThreadedMotoServer
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 SOLUTION_VERSION_ARN = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/movies/1a2b3c4d"
-"""The trained solution version the local account has: tests register it with the emulator."""
+"""The trained User-Personalization solution version the local account has: tests register it with the emulator."""
+SEGMENTATION_VERSION_ARN = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/audiences/5e6f7a8b"
+"""The trained Item-Affinity (USER_SEGMENTATION) solution version of the local account."""
 # Dummy credentials: nothing here may ever reach a real AWS account.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 

@@ -1,9 +1,11 @@
-"""The stacks the lifecycle scenarios deploy, beside the example app itself.
+"""The stacks the lifecycle scenarios deploy, beside the example app itself: each one twice, once
+with batch inference jobs and once with batch segment jobs (stack names prefixed "Segment").
 
 Kept free of pytest so the demo and the tests synthesize the very same stacks.
 """
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -12,65 +14,124 @@ import aws_cdk as cdk  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 
-from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput  # noqa: E402
+from personalize_batch_constructs import (  # noqa: E402
+    BatchInferenceJob,
+    BatchInput,
+    BatchJob,
+    BatchOutput,
+    BatchSegmentJob,
+)
 
-from .local_aws import SOLUTION_VERSION_ARN  # noqa: E402
+from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN  # noqa: E402
 
-USERS = ['{"userId": "4638"}', '{"userId": "663"}', '{"userId": "94"}']
 TEAM_DATA_BUCKET = "team-data"
-TEAM_INPUT_KEY = "incoming/2026-11/users.json"
 TEAM_RESULTS_BUCKET = "team-results"
 TEAM_RESULTS_PREFIX = "personalize/nightly/"
 SIX = 6
+FIVE = 5
 TAGS = {"team": "growth"}
+CHANGED_TAGS = {"team": "ranking", "cost-center": "42"}
 
 
-def synth_scenarios(outdir: Path, inputs_dir: Path, *, users: list[str] = USERS, tags: dict[str, str] = TAGS) -> None:
-    """Synthesize every scenario stack into `outdir`.
+@dataclass(frozen=True)
+class ScenarioKind:
+    """One kind of batch job, and what its scenarios feed it and read back."""
 
-    `users` is the input of the InputChange stack, `tags` the job tags of the KmsKey stack.
-    """
-    inputs_dir.mkdir(parents=True, exist_ok=True)
-    users_file = _write(inputs_dir / "users.json", USERS)
-    changing_file = _write(inputs_dir / "changing" / "users.json", users)
-    empty_file = _write(inputs_dir / "empty" / "users.json", [])
+    name: str
+    stack_prefix: str
+    job_class: type[BatchJob]
+    resource_type: str
+    solution_version_arn: str
+    input_name: str
+    records: tuple[str, ...]
+    changed_records: tuple[str, ...]
+    """The InputChange stack's input in the "changed" variant."""
+    output_field: str
+
+    def stack(self, name: str) -> str:
+        return self.stack_prefix + name
+
+    @property
+    def team_input_key(self) -> str:
+        return f"incoming/2026-11/{self.input_name}"
+
+
+INFERENCE = ScenarioKind(
+    name="inference",
+    stack_prefix="",
+    job_class=BatchInferenceJob,
+    resource_type="Custom::PersonalizeBatchInferenceJob",
+    solution_version_arn=SOLUTION_VERSION_ARN,
+    input_name="users.json",
+    records=('{"userId": "4638"}', '{"userId": "663"}', '{"userId": "94"}'),
+    changed_records=('{"userId": "4638"}', '{"userId": "2001"}'),
+    output_field="recommendedItems",
+)
+SEGMENT = ScenarioKind(
+    name="segment",
+    stack_prefix="Segment",
+    job_class=BatchSegmentJob,
+    resource_type="Custom::PersonalizeBatchSegmentJob",
+    solution_version_arn=SEGMENTATION_VERSION_ARN,
+    input_name="items.json",
+    records=('{"itemId": "105"}', '{"itemId": "27"}', '{"itemId": "886"}'),
+    changed_records=('{"itemId": "105"}', '{"itemId": "42"}'),
+    output_field="recommendedUsers",
+)
+KINDS = (INFERENCE, SEGMENT)
+
+
+def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) -> None:
+    """Synthesize every scenario stack into `outdir`; `changed` gives the InputChange stacks
+    their changed input and the KmsKey stacks other tags."""
     app = cdk.App(outdir=str(outdir))
+    for kind in KINDS:
+        _add_stacks(app, kind, inputs_dir / kind.name, changed)
+    # Five jobs of each kind in one stack: each kind fills its own quota, none waits.
+    stack = cdk.Stack(app, "FiveOfEach")
+    for kind in KINDS:
+        records_file = inputs_dir / kind.name / kind.input_name
+        for number in range(1, FIVE + 1):
+            kind.job_class(
+                stack, f"{kind.name.title()}{number}", solution_version_arn=kind.solution_version_arn,
+                input=BatchInput.from_asset(str(records_file)),
+            )
+    app.synth()
 
-    stack = cdk.Stack(app, "InputChange")
-    BatchInferenceJob(stack, "Nightly", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(changing_file)))
 
-    stack = cdk.Stack(app, "SixJobs")
+def _add_stacks(app: cdk.App, kind: ScenarioKind, inputs_dir: Path, changed: bool) -> None:
+    records_file = _write(inputs_dir / kind.input_name, kind.records)
+    changing_file = _write(inputs_dir / "changing" / kind.input_name, kind.changed_records if changed else kind.records)
+    empty_file = _write(inputs_dir / "empty" / kind.input_name, ())
+
+    def job(stack: cdk.Stack, construct_id: str, job_input: BatchInput, **props) -> BatchJob:
+        return kind.job_class(stack, construct_id, solution_version_arn=kind.solution_version_arn, input=job_input, **props)
+
+    job(cdk.Stack(app, kind.stack("InputChange")), "Nightly", BatchInput.from_asset(str(changing_file)))
+
+    stack = cdk.Stack(app, kind.stack("SixJobs"))
     for number in range(1, SIX + 1):
-        BatchInferenceJob(
-            stack, f"Segment{number}", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(users_file))
-        )
+        job(stack, f"Job{number}", BatchInput.from_asset(str(records_file)))
 
-    stack = cdk.Stack(app, "ExternalBuckets")
+    stack = cdk.Stack(app, kind.stack("ExternalBuckets"))
     team_data = s3.Bucket.from_bucket_name(stack, "TeamData", TEAM_DATA_BUCKET)
     team_results = s3.Bucket.from_bucket_name(stack, "TeamResults", TEAM_RESULTS_BUCKET)
-    BatchInferenceJob(
+    job(
         stack,
         "Nightly",
-        solution_version_arn=SOLUTION_VERSION_ARN,
-        input=BatchInput.from_bucket(team_data, TEAM_INPUT_KEY),
+        BatchInput.from_bucket(team_data, kind.team_input_key),
         output=BatchOutput.to_bucket(team_results, TEAM_RESULTS_PREFIX),
         num_results=5,
     )
 
-    stack = cdk.Stack(app, "KmsKey")
+    stack = cdk.Stack(app, kind.stack("KmsKey"))
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    BatchInferenceJob(
-        stack, "Nightly", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(users_file)), encryption_key=key,
-        tags=tags,
-    )
+    job(stack, "Nightly", BatchInput.from_asset(str(records_file)), encryption_key=key, tags=CHANGED_TAGS if changed else TAGS)
 
-    stack = cdk.Stack(app, "EmptyInput")
-    BatchInferenceJob(stack, "Nightly", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(empty_file)))
-
-    app.synth()
+    job(cdk.Stack(app, kind.stack("EmptyInput")), "Nightly", BatchInput.from_asset(str(empty_file)))
 
 
-def _write(path: Path, lines: list[str]) -> Path:
+def _write(path: Path, lines) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(line + "\n" for line in lines))
     return path

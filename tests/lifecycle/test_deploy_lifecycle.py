@@ -1,28 +1,81 @@
 """Deploy-time scenarios: the synthesized template, its handler, moto and the Personalize
-emulator, driven as CloudFormation and the CDK Provider framework would drive them."""
+emulator, driven as CloudFormation and the CDK Provider framework would drive them.
+
+Every scenario runs for batch inference jobs and for batch segment jobs. The single-job ones
+deploy the example app itself for inference jobs; the rest deploy the stacks of scenario_app.py.
+"""
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from .driver.cloud_assembly import StackArtifact
 from .driver.provider_framework import CREATE_FAILED_MARKER
 from .local_aws import SOLUTION_VERSION_ARN, client
 from .scenario_app import (
+    INFERENCE,
+    KINDS,
+    FIVE,
+    SEGMENT,
     SIX,
     TEAM_DATA_BUCKET,
-    TEAM_INPUT_KEY,
     TEAM_RESULTS_BUCKET,
     TEAM_RESULTS_PREFIX,
-    USERS,
+    ScenarioKind,
 )
 
-JOB = "NightlyC44EE0A7"  # the example app's job resource
-PARAMETERS = {"SolutionVersionArn": SOLUTION_VERSION_ARN}
-EXAMPLE_USERS = len(Path(__file__).resolve().parents[2].joinpath("example_input/users.json").read_text().splitlines())
+EXAMPLE_INPUT = Path(__file__).resolve().parents[2] / "example_input" / "users.json"
 POLL_INTERVAL = 60  # the construct's default poll_interval
 QUERY_INTERVAL = 10  # the provider's query_interval
 TIMEOUT_SECONDS = 3480  # what a one-hour timeout becomes, see docs/design.md
+
+
+@dataclass(frozen=True)
+class SingleJob:
+    """A stack with one job from an uploaded file: what most scenarios deploy."""
+
+    kind: ScenarioKind
+    stack: StackArtifact
+    parameters: dict
+    job: str
+    """The job's logical id."""
+    records: int
+    """Lines in its input."""
+    num_results: int | None
+    """What it asks for per line (None: the emulator's default, 25)."""
+
+    @property
+    def output_key(self) -> str:
+        return self.kind.input_name + ".out"
+
+    def noun(self) -> str:
+        return f"Batch {self.kind.name} job"
+
+
+def _job_resource(stack: StackArtifact, construct_id: str = "Nightly") -> str:
+    return next(
+        logical_id
+        for logical_id, resource in stack.resources.items()
+        if resource["Type"].startswith("Custom::PersonalizeBatch") and logical_id.startswith(construct_id)
+    )
+
+
+@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
+def kind(request) -> ScenarioKind:
+    return request.param
+
+
+@pytest.fixture
+def single_job(kind, example_stack, scenario_stack) -> SingleJob:
+    if kind is INFERENCE:
+        return SingleJob(
+            kind, example_stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN}, _job_resource(example_stack),
+            records=len(EXAMPLE_INPUT.read_text().splitlines()), num_results=10,
+        )
+    stack = scenario_stack(kind.stack("InputChange"))
+    return SingleJob(kind, stack, {}, _job_resource(stack), records=len(kind.records), num_results=None)
 
 
 def _read(aws_endpoint: str, uri: str) -> str:
@@ -34,45 +87,163 @@ def _output_lines(aws_endpoint: str, uri: str) -> list[dict]:
     return [json.loads(line) for line in _read(aws_endpoint, uri).splitlines()]
 
 
-def _job_resource(stack, construct_id: str = "Nightly") -> str:
-    return next(
-        logical_id
-        for logical_id, resource in stack.resources.items()
-        if resource["Type"] == "Custom::PersonalizeBatchInferenceJob" and logical_id.startswith(construct_id)
-    )
-
-
 def _logged(deployment, event: str) -> list[dict]:
     return [record for record in deployment.handler_log if record.get("event") == event]
 
 
-def test_example_app_deploy_ends_with_every_recommendation_in_s3(example_stack, deployment, emulator, aws_endpoint, clock):
-    stack = deployment(example_stack.name)
-    result = stack.deploy(example_stack, PARAMETERS)
+def _create_operation(kind: ScenarioKind) -> str:
+    return "CreateBatchInferenceJob" if kind is INFERENCE else "CreateBatchSegmentJob"
+
+
+def _describe_operation(kind: ScenarioKind) -> str:
+    return _create_operation(kind).replace("Create", "Describe")
+
+
+# ---------------------------------------------------------------------------------------------
+# One job
+
+
+def test_deploy_ends_with_every_result_in_s3(single_job, deployment, emulator, aws_endpoint, clock):
+    stack = deployment(single_job.stack.name)
+    result = stack.deploy(single_job.stack, single_job.parameters)
 
     assert result.status == "CREATE_COMPLETE", result.failure_reasons()
     (job,) = emulator.jobs()
-    assert job.status == "ACTIVE"
-    assert result.outputs["JobArn"] == job.arn
+    assert job.status == "ACTIVE" and job.kind == f"batch-{single_job.kind.name}-job"
+    attributes = stack.resources[single_job.job].attributes
+    assert attributes["JobArn"] == job.arn
     # The input the job read is the file the BucketDeployment uploaded, at the path the role may read.
-    assert job.request["jobInput"]["s3DataSource"]["path"].endswith("/input/users.json")
-    lines = _output_lines(aws_endpoint, result.outputs["Recommendations"] + "users.json.out")
-    assert len(lines) == EXAMPLE_USERS
-    assert all(line["error"] is None and len(line["output"]["recommendedItems"]) == 10 for line in lines)
+    assert job.request["jobInput"]["s3DataSource"]["path"].endswith(f"/input/{single_job.kind.input_name}")
+    lines = _output_lines(aws_endpoint, attributes["OutputPath"] + single_job.output_key)
+    assert len(lines) == single_job.records
+    expected_size = single_job.num_results or 25
+    assert all(line["error"] is None and len(line["output"][single_job.kind.output_field]) == expected_size for line in lines)
     # The deploy notices the job's end within one poll interval (plus the provider's wake-up).
     assert clock.now() - job.last_updated_at <= POLL_INTERVAL + QUERY_INTERVAL
 
 
-def test_redeploying_unchanged_input_runs_no_job(scenario_stack, deployment, emulator):
-    stack = deployment("InputChange")
-    assert stack.deploy(scenario_stack("InputChange")).status == "CREATE_COMPLETE"
-    requests_before = len(stack.requests)
+def test_the_example_app_outputs_name_the_job_and_its_results(example_stack, deployment, emulator):
+    stack = deployment(example_stack.name)
 
-    result = stack.deploy(scenario_stack("InputChange"))
+    result = stack.deploy(example_stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN})
 
-    assert result.status == "UPDATE_COMPLETE"
+    (job,) = emulator.jobs()
+    assert result.outputs == {"JobArn": job.arn, "Recommendations": job.request["jobOutput"]["s3DataDestination"]["path"]}
+
+
+def test_a_create_cloudformation_retries_runs_exactly_one_job(single_job, deployment, emulator):
+    stack = deployment(single_job.stack.name)
+    assert stack.deploy(single_job.stack, single_job.parameters).status == "CREATE_COMPLETE"
+    first_create = stack.last_request(single_job.job, "Create")
+
+    response = stack.request(single_job.job, "Create", request_id=first_create["RequestId"])
+
+    assert response.status == "SUCCESS"
+    assert response.physical_id == stack.resources[single_job.job].physical_id
     assert len(emulator.jobs()) == 1
-    assert len(stack.requests) == requests_before  # CloudFormation had nothing to tell the handler
+    assert len(_logged(stack, "job_adopted")) == 1
+
+
+def test_a_failed_job_fails_the_deploy_with_personalize_reason(single_job, deployment, emulator):
+    reason = "Input file: 2 of 3 records lack the id the recipe needs"
+    emulator.faults.fail_jobs(reason)
+    stack = deployment(single_job.stack.name)
+
+    result = stack.deploy(single_job.stack, single_job.parameters)
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    (job,) = emulator.jobs()
+    (failure,) = result.failure_reasons()
+    assert f"{single_job.noun()} {job.arn} failed: {reason}" in failure
+    # The failed Create answered with the job ARN, so the rollback's Delete names the job.
+    assert stack.last_request(single_job.job, "Delete")["PhysicalResourceId"] == job.arn
+    assert result.statuses(single_job.job)[-1] == "DELETE_COMPLETE"
+
+
+def test_throttled_status_polls_do_not_fail_the_deploy(single_job, deployment, emulator):
+    # Five throttles: all four attempts of one poll (botocore's max_attempts=3 counts retries),
+    # then the first of the next one.
+    emulator.faults.throttle(_describe_operation(single_job.kind), times=5)
+    stack = deployment(single_job.stack.name)
+
+    result = stack.deploy(single_job.stack, single_job.parameters)
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    assert len(_logged(stack, "status_unavailable")) == 1
+    assert len([r for r in emulator.requests if r.error_code == "ThrottlingException"]) == 5
+
+
+def test_service_errors_on_create_defer_the_job_without_failing(single_job, deployment, emulator):
+    emulator.faults.server_error(_create_operation(single_job.kind), times=4, status=503)  # every attempt of one call
+    stack = deployment(single_job.stack.name)
+
+    result = stack.deploy(single_job.stack, single_job.parameters)
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    assert len(emulator.jobs()) == 1
+    assert len(_logged(stack, "job_deferred")) == 1
+
+
+def test_a_job_past_the_timeout_fails_with_its_arn_not_a_generic_timeout(single_job, deployment, emulator, clock):
+    emulator.faults.stall_jobs()
+    stack = deployment(single_job.stack.name)
+    started = clock.now()
+
+    result = stack.deploy(single_job.stack, single_job.parameters)
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    (job,) = emulator.jobs()
+    (failure,) = result.failure_reasons()
+    assert f"{single_job.noun()} {job.arn} did not finish within {TIMEOUT_SECONDS} s" in failure
+    assert "keeps running in Personalize" in failure
+    assert "Operation timed out" not in failure
+    assert TIMEOUT_SECONDS <= clock.now() - started <= TIMEOUT_SECONDS + QUERY_INTERVAL
+
+
+def test_an_unknown_solution_version_fails_the_deploy_without_a_job(single_job, deployment, emulator):
+    stack = deployment(single_job.stack.name)
+    if single_job.kind is INFERENCE:
+        parameters = {"SolutionVersionArn": single_job.parameters["SolutionVersionArn"].replace("1a2b3c4d", "deleted0")}
+    else:
+        emulator.remove_solution_version(SEGMENT.solution_version_arn)
+        parameters = {}
+
+    result = stack.deploy(single_job.stack, parameters)
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    (failure,) = result.failure_reasons()
+    assert f"{_create_operation(single_job.kind)} for" in failure and "ResourceNotFoundException" in failure
+    assert emulator.jobs() == []
+
+
+def test_deleting_the_stack_leaves_the_job_and_its_results(single_job, deployment, emulator, aws_endpoint):
+    stack = deployment(single_job.stack.name)
+    assert stack.deploy(single_job.stack, single_job.parameters).status == "CREATE_COMPLETE"
+    output = stack.resources[single_job.job].attributes["OutputPath"] + single_job.output_key
+    requests_before = len(emulator.requests)
+
+    result = stack.delete()
+
+    assert result.status == "DELETE_COMPLETE"
+    assert result.statuses(single_job.job) == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
+    assert len(emulator.requests) == requests_before  # Delete makes no Personalize call
+    assert len(_output_lines(aws_endpoint, output)) == single_job.records
+
+
+@pytest.mark.parametrize("invented", ["PersonalizeBatchExample-NightlyC44EE0A7-1XK2P3Q4R5S6", "not-an-arn"])
+def test_a_delete_with_an_invented_physical_id_succeeds_without_calls(single_job, deployment, emulator, invented):
+    stack = deployment(single_job.stack.name)
+    assert stack.deploy(single_job.stack, single_job.parameters).status == "CREATE_COMPLETE"
+    requests_before = len(emulator.requests)
+
+    response = stack.request(single_job.job, "Delete", physical_id=invented)
+
+    assert response.status == "SUCCESS" and response.physical_id == invented
+    assert len(emulator.requests) == requests_before
+
+
+# ---------------------------------------------------------------------------------------------
+# Updates
 
 
 def _deploy_then_update(stack_name: str, scenario_stack, deployment):
@@ -85,251 +256,172 @@ def _deploy_then_update(stack_name: str, scenario_stack, deployment):
     return stack, job_resource, first_arn, stack.deploy(scenario_stack(stack_name, "changed"))
 
 
-def test_changed_input_runs_a_new_job_and_waits_for_it(scenario_stack, deployment, emulator, aws_endpoint):
-    stack, job_resource, first_arn, result = _deploy_then_update("InputChange", scenario_stack, deployment)
+def test_redeploying_unchanged_input_runs_no_job(kind, scenario_stack, deployment, emulator):
+    stack = deployment(kind.stack("InputChange"))
+    assert stack.deploy(scenario_stack(kind.stack("InputChange"))).status == "CREATE_COMPLETE"
+    requests_before = len(stack.requests)
+
+    result = stack.deploy(scenario_stack(kind.stack("InputChange")))
+
+    assert result.status == "UPDATE_COMPLETE"
+    assert len(emulator.jobs()) == 1
+    assert len(stack.requests) == requests_before  # CloudFormation had nothing to tell the handler
+
+
+def test_changed_input_runs_a_new_job_and_waits_for_it(kind, scenario_stack, deployment, emulator, aws_endpoint):
+    stack, job_resource, first_arn, result = _deploy_then_update(kind.stack("InputChange"), scenario_stack, deployment)
 
     assert result.status == "UPDATE_COMPLETE", result.failure_reasons()
     first, second = emulator.jobs()
     assert first.arn == first_arn and second.status == "ACTIVE"
     assert stack.resources[job_resource].physical_id == second.arn
     assert stack.resources[job_resource].attributes["JobArn"] == second.arn
-    output = stack.resources[job_resource].attributes["OutputPath"] + "users.json.out"
-    assert [line["input"]["userId"] for line in _output_lines(aws_endpoint, output)] == ["4638", "2001"]
+    output = stack.resources[job_resource].attributes["OutputPath"] + kind.input_name + ".out"
+    assert [line["input"] for line in _output_lines(aws_endpoint, output)] == [json.loads(r) for r in kind.changed_records]
     # CloudFormation deletes the replaced resource; the handler leaves the finished job alone.
-    delete = stack.last_request(job_resource, "Delete")
-    assert delete["PhysicalResourceId"] == first_arn
+    assert stack.last_request(job_resource, "Delete")["PhysicalResourceId"] == first_arn
     assert [record["jobArn"] for record in _logged(stack, "job_left_in_place")] == [first_arn]
 
 
-def test_a_failed_re_run_rolls_back_to_the_previous_job_and_its_results(scenario_stack, deployment, emulator, aws_endpoint):
-    stack = deployment("InputChange")
-    assert stack.deploy(scenario_stack("InputChange")).status == "CREATE_COMPLETE"
-    job_resource = _job_resource(scenario_stack("InputChange"))
+def test_a_failed_re_run_rolls_back_to_the_previous_job_and_its_results(kind, scenario_stack, deployment, emulator, aws_endpoint):
+    stack = deployment(kind.stack("InputChange"))
+    assert stack.deploy(scenario_stack(kind.stack("InputChange"))).status == "CREATE_COMPLETE"
+    job_resource = _job_resource(scenario_stack(kind.stack("InputChange")))
     first = stack.resources[job_resource]
     emulator.faults.fail_jobs("Solution version is being retrained")
 
-    result = stack.deploy(scenario_stack("InputChange", "changed"))
+    result = stack.deploy(scenario_stack(kind.stack("InputChange"), "changed"))
 
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert "Solution version is being retrained" in result.failure_reasons()[0]
     assert stack.resources[job_resource].physical_id == first.physical_id
-    output = _output_lines(aws_endpoint, first.attributes["OutputPath"] + "users.json.out")
-    assert [line["input"]["userId"] for line in output] == [json.loads(user)["userId"] for user in USERS]
+    records = [json.loads(r) for r in kind.records]
+    output = _output_lines(aws_endpoint, first.attributes["OutputPath"] + kind.input_name + ".out")
+    assert [line["input"] for line in output] == records
     # The upload rolled back too: a later re-run reads the input the stack declares again.
     input_uri = emulator.jobs()[0].request["jobInput"]["s3DataSource"]["path"]
-    assert [json.loads(line) for line in _read(aws_endpoint, input_uri).splitlines()] == [json.loads(user) for user in USERS]
+    assert [json.loads(line) for line in _read(aws_endpoint, input_uri).splitlines()] == records
 
 
-def test_a_create_cloudformation_retries_runs_exactly_one_job(example_stack, deployment, emulator):
-    stack = deployment(example_stack.name)
-    assert stack.deploy(example_stack, PARAMETERS).status == "CREATE_COMPLETE"
-    first_create = stack.last_request(JOB, "Create")
-
-    response = stack.request(JOB, "Create", request_id=first_create["RequestId"])
-
-    assert response.status == "SUCCESS"
-    assert response.physical_id == stack.resources[JOB].physical_id
-    assert len(emulator.jobs()) == 1
-    assert len(_logged(stack, "job_adopted")) == 1
-
-
-def test_a_failed_job_fails_the_deploy_with_personalize_reason(example_stack, deployment, emulator):
-    reason = "Input file users.json: 2 of 3 records lack a userId"
-    emulator.faults.fail_jobs(reason)
-    stack = deployment(example_stack.name)
-
-    result = stack.deploy(example_stack, PARAMETERS)
-
-    assert result.status == "ROLLBACK_COMPLETE"
-    (job,) = emulator.jobs()
-    (failure,) = result.failure_reasons()
-    assert f"Batch inference job {job.arn} failed: {reason}" in failure
-    # The failed Create answered with the job ARN, so the rollback's Delete names the job.
-    assert stack.last_request(JOB, "Delete")["PhysicalResourceId"] == job.arn
-    assert result.statuses(JOB)[-1] == "DELETE_COMPLETE"
-
-
-def test_throttled_status_polls_do_not_fail_the_deploy(example_stack, deployment, emulator):
-    # Five throttles: all four attempts of one poll (botocore's max_attempts=3 counts retries),
-    # then the first of the next one.
-    emulator.faults.throttle("DescribeBatchInferenceJob", times=5)
-    stack = deployment(example_stack.name)
-
-    result = stack.deploy(example_stack, PARAMETERS)
-
-    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
-    assert len(_logged(stack, "status_unavailable")) == 1
-    throttled = [r for r in emulator.requests if r.error_code == "ThrottlingException"]
-    assert len(throttled) == 5
-
-
-def test_service_errors_on_create_defer_the_job_without_failing(example_stack, deployment, emulator):
-    emulator.faults.server_error("CreateBatchInferenceJob", times=4, status=503)  # every attempt of one call
-    stack = deployment(example_stack.name)
-
-    result = stack.deploy(example_stack, PARAMETERS)
-
-    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
-    assert len(emulator.jobs()) == 1
-    assert len(_logged(stack, "job_deferred")) == 1
-
-
-def test_six_jobs_in_one_stack_queue_behind_the_quota_and_all_finish(scenario_stack, deployment, emulator):
-    stack = deployment("SixJobs")
-
-    result = stack.deploy(scenario_stack("SixJobs"))
-
-    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
-    jobs = emulator.jobs()
-    assert len(jobs) == SIX and {job.status for job in jobs} == {"ACTIVE"}
-    assert emulator.peak_concurrency == 5
-    assert any(r.error_code == "LimitExceededException" for r in emulator.requests)
-    assert _logged(stack, "job_deferred")
-
-
-def test_missing_input_fails_before_any_job_starts(scenario_stack, deployment, emulator, aws_endpoint):
-    s3 = client("s3", aws_endpoint)
-    s3.create_bucket(Bucket=TEAM_DATA_BUCKET)
-    s3.create_bucket(Bucket=TEAM_RESULTS_BUCKET)
-    stack = deployment("ExternalBuckets")
-    job_resource = _job_resource(scenario_stack("ExternalBuckets"))
-
-    result = stack.deploy(scenario_stack("ExternalBuckets"))
-
-    assert result.status == "ROLLBACK_COMPLETE"
-    (failure,) = result.failure_reasons()
-    assert f"Input file s3://{TEAM_DATA_BUCKET}/{TEAM_INPUT_KEY} does not exist" in failure
-    assert emulator.requests == []
-    # on_event failed, so the framework answered with its marker and ignores the rollback's Delete.
-    delete = stack.last_request(job_resource, "Delete")
-    assert delete["PhysicalResourceId"] == CREATE_FAILED_MARKER
-    assert not _logged(stack, "job_left_in_place")
-
-
-def test_empty_input_fails_before_any_job_starts(scenario_stack, deployment, emulator):
-    stack = deployment("EmptyInput")
-
-    result = stack.deploy(scenario_stack("EmptyInput"))
-
-    assert result.status == "ROLLBACK_COMPLETE"
-    (failure,) = result.failure_reasons()
-    assert "/input/users.json is empty: a batch job needs at least one JSON line" in failure
-    assert emulator.jobs() == []
-
-
-def test_a_job_past_the_timeout_fails_with_its_arn_not_a_generic_timeout(example_stack, deployment, emulator, clock):
-    emulator.faults.stall_jobs()
-    stack = deployment(example_stack.name)
-    started = clock.now()
-
-    result = stack.deploy(example_stack, PARAMETERS)
-
-    assert result.status == "ROLLBACK_COMPLETE"
-    (job,) = emulator.jobs()
-    (failure,) = result.failure_reasons()
-    assert f"Batch inference job {job.arn} did not finish within {TIMEOUT_SECONDS} s" in failure
-    assert "keeps running in Personalize" in failure
-    assert "Operation timed out" not in failure
-    assert TIMEOUT_SECONDS <= clock.now() - started <= TIMEOUT_SECONDS + QUERY_INTERVAL
-
-
-def test_rollback_sends_every_job_a_harmless_delete(scenario_stack, deployment, emulator, clock):
-    # Job 3 fails while the others run or wait for a slot: CloudFormation cancels and rolls back.
-    emulator.faults.fail_jobs("Solution version is not active", name_prefix="Segment3")
-    stack = deployment("SixJobs")
-
-    result = stack.deploy(scenario_stack("SixJobs"))
-
-    assert result.status == "ROLLBACK_COMPLETE"
-    job_resources = [_job_resource(scenario_stack("SixJobs"), f"Segment{n}") for n in range(1, SIX + 1)]
-    deletes = {lid: stack.last_request(lid, "Delete") for lid in job_resources}
-    invented = [lid for lid, req in deletes.items() if req["PhysicalResourceId"].startswith("SixJobs-")]
-    assert invented, "a job still in flight when the stack failed gets an id CloudFormation invented"
-    for logical_id in job_resources:
-        assert result.statuses(logical_id)[-1] == "DELETE_COMPLETE"
-    # Nothing was deleted in Personalize (it cannot be) and no new job was started by a Delete.
-    assert len(emulator.jobs()) == len([r for r in emulator.requests if r.operation == "CreateBatchInferenceJob" and r.error_code is None])
-    assert not [r for r in emulator.requests if r.at > clock.now()]
-    # Output buckets are retained by default, with whatever the finished jobs wrote.
-    assert "DELETE_SKIPPED" in {event.status for event in result.events if event.resource_type == "AWS::S3::Bucket"}
-
-
-def test_bring_your_own_buckets_with_prefixes(scenario_stack, deployment, emulator, aws_endpoint):
-    s3 = client("s3", aws_endpoint)
-    s3.create_bucket(Bucket=TEAM_DATA_BUCKET)
-    s3.create_bucket(Bucket=TEAM_RESULTS_BUCKET)
-    s3.put_object(Bucket=TEAM_DATA_BUCKET, Key=TEAM_INPUT_KEY, Body="\n".join(USERS).encode())
-    stack = deployment("ExternalBuckets")
-
-    result = stack.deploy(scenario_stack("ExternalBuckets"))
-
-    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
-    (job,) = emulator.jobs()
-    assert job.request["jobInput"]["s3DataSource"]["path"] == f"s3://{TEAM_DATA_BUCKET}/{TEAM_INPUT_KEY}"
-    output_uri = f"s3://{TEAM_RESULTS_BUCKET}/{TEAM_RESULTS_PREFIX}"
-    assert job.request["jobOutput"]["s3DataDestination"]["path"] == output_uri
-    lines = _output_lines(aws_endpoint, output_uri + "users.json.out")
-    assert [len(line["output"]["recommendedItems"]) for line in lines] == [5, 5, 5]
-
-
-def test_kms_key_reaches_the_job_and_encrypts_its_output(scenario_stack, deployment, emulator, aws_endpoint):
-    stack = deployment("KmsKey")
-
-    result = stack.deploy(scenario_stack("KmsKey"))
-
-    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
-    key_arn = stack.resources[next(lid for lid in stack.resources if lid.startswith("Key"))].attributes["Arn"]
-    (job,) = emulator.jobs()
-    assert job.request["jobInput"]["s3DataSource"]["kmsKeyArn"] == key_arn
-    assert job.request["jobOutput"]["s3DataDestination"]["kmsKeyArn"] == key_arn
-    output_uri = job.request["jobOutput"]["s3DataDestination"]["path"] + "users.json.out"
-    bucket, _, key = output_uri.removeprefix("s3://").partition("/")
-    head = client("s3", aws_endpoint).head_object(Bucket=bucket, Key=key)
-    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn
-
-
-def test_an_unknown_solution_version_fails_the_deploy_without_a_job(example_stack, deployment, emulator):
-    unknown = SOLUTION_VERSION_ARN.replace("1a2b3c4d", "deleted0")
-    stack = deployment(example_stack.name)
-
-    result = stack.deploy(example_stack, {"SolutionVersionArn": unknown})
-
-    assert result.status == "ROLLBACK_COMPLETE"
-    (failure,) = result.failure_reasons()
-    assert "CreateBatchInferenceJob for" in failure and "ResourceNotFoundException" in failure
-    assert emulator.jobs() == []
-
-
-def test_deleting_the_stack_leaves_the_job_and_its_results(example_stack, deployment, emulator, aws_endpoint):
-    stack = deployment(example_stack.name)
-    deployed = stack.deploy(example_stack, PARAMETERS)
-    requests_before = len(emulator.requests)
-
-    result = stack.delete()
-
-    assert result.status == "DELETE_COMPLETE"
-    assert result.statuses(JOB) == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
-    assert len(emulator.requests) == requests_before  # Delete makes no Personalize call
-    assert len(_output_lines(aws_endpoint, deployed.outputs["Recommendations"] + "users.json.out")) == EXAMPLE_USERS
-
-
-@pytest.mark.parametrize("physical_id", ["PersonalizeBatchExample-NightlyC44EE0A7-1XK2P3Q4R5S6", "not-an-arn"])
-def test_a_delete_with_an_invented_physical_id_succeeds_without_calls(example_stack, deployment, emulator, physical_id):
-    stack = deployment(example_stack.name)
-    assert stack.deploy(example_stack, PARAMETERS).status == "CREATE_COMPLETE"
-    requests_before = len(emulator.requests)
-
-    response = stack.request(JOB, "Delete", physical_id=physical_id)
-
-    assert response.status == "SUCCESS" and response.physical_id == physical_id
-    assert len(emulator.requests) == requests_before
-
-
-def test_changing_only_tags_retags_the_job_without_running_another(scenario_stack, deployment, emulator):
-    stack, job_resource, arn, result = _deploy_then_update("KmsKey", scenario_stack, deployment)
+def test_changing_only_tags_retags_the_job_without_running_another(kind, scenario_stack, deployment, emulator):
+    stack, job_resource, arn, result = _deploy_then_update(kind.stack("KmsKey"), scenario_stack, deployment)
 
     assert result.status == "UPDATE_COMPLETE", result.failure_reasons()
     assert stack.resources[job_resource].physical_id == arn
     assert len(emulator.jobs()) == 1
     tags = client("personalize", emulator.endpoint_url).list_tags_for_resource(resourceArn=arn)["tags"]
     assert {tag["tagKey"]: tag["tagValue"] for tag in tags} == {"team": "ranking", "cost-center": "42"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Many jobs, and where the input and output live
+
+
+def test_six_jobs_in_one_stack_queue_behind_the_quota_and_all_finish(kind, scenario_stack, deployment, emulator):
+    stack = deployment(kind.stack("SixJobs"))
+
+    result = stack.deploy(scenario_stack(kind.stack("SixJobs")))
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    jobs = emulator.jobs()
+    assert len(jobs) == SIX and {job.status for job in jobs} == {"ACTIVE"}
+    assert emulator.peak_concurrency_of(f"batch-{kind.name}-job") == 5
+    assert any(r.error_code == "LimitExceededException" for r in emulator.requests)
+    assert _logged(stack, "job_deferred")
+
+
+def test_inference_and_segment_jobs_count_against_separate_quotas(scenario_stack, deployment, emulator):
+    stack = deployment("FiveOfEach")
+
+    result = stack.deploy(scenario_stack("FiveOfEach"))
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    jobs = emulator.jobs()
+    assert sorted(job.kind for job in jobs) == ["batch-inference-job"] * FIVE + ["batch-segment-job"] * FIVE
+    assert {job.created_at for job in jobs} == {jobs[0].created_at}, "all ten started at once"
+    assert emulator.peak_concurrency_of("batch-inference-job") == emulator.peak_concurrency_of("batch-segment-job") == FIVE
+    assert not any(r.error_code == "LimitExceededException" for r in emulator.requests)
+
+
+def test_rollback_sends_every_job_a_harmless_delete(kind, scenario_stack, deployment, emulator, clock):
+    # Job 3 fails while the others run or wait for a slot: CloudFormation cancels and rolls back.
+    emulator.faults.fail_jobs("Solution version is not active", name_prefix="Job3")
+    stack = deployment(kind.stack("SixJobs"))
+
+    result = stack.deploy(scenario_stack(kind.stack("SixJobs")))
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    job_resources = [_job_resource(scenario_stack(kind.stack("SixJobs")), f"Job{n}") for n in range(1, SIX + 1)]
+    deletes = {lid: stack.last_request(lid, "Delete") for lid in job_resources}
+    invented = [lid for lid, req in deletes.items() if req["PhysicalResourceId"].startswith(f"{kind.stack('SixJobs')}-")]
+    assert invented, "a job still in flight when the stack failed gets an id CloudFormation invented"
+    for logical_id in job_resources:
+        assert result.statuses(logical_id)[-1] == "DELETE_COMPLETE"
+    # Nothing was deleted in Personalize (it cannot be) and no Delete started a job.
+    started = [r for r in emulator.requests if r.operation == _create_operation(kind) and r.error_code is None]
+    assert len(emulator.jobs()) == len(started)
+    # Output buckets are retained by default, with whatever the finished jobs wrote.
+    assert "DELETE_SKIPPED" in {event.status for event in result.events if event.resource_type == "AWS::S3::Bucket"}
+
+
+def test_missing_input_fails_before_any_job_starts(kind, scenario_stack, deployment, emulator, aws_endpoint):
+    s3 = client("s3", aws_endpoint)
+    s3.create_bucket(Bucket=TEAM_DATA_BUCKET)
+    s3.create_bucket(Bucket=TEAM_RESULTS_BUCKET)
+    stack = deployment(kind.stack("ExternalBuckets"))
+    job_resource = _job_resource(scenario_stack(kind.stack("ExternalBuckets")))
+
+    result = stack.deploy(scenario_stack(kind.stack("ExternalBuckets")))
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    (failure,) = result.failure_reasons()
+    assert f"Input file s3://{TEAM_DATA_BUCKET}/{kind.team_input_key} does not exist" in failure
+    assert emulator.requests == []
+    # on_event failed, so the framework answered with its marker and ignores the rollback's Delete.
+    assert stack.last_request(job_resource, "Delete")["PhysicalResourceId"] == CREATE_FAILED_MARKER
+    assert not _logged(stack, "job_left_in_place")
+
+
+def test_empty_input_fails_before_any_job_starts(kind, scenario_stack, deployment, emulator):
+    stack = deployment(kind.stack("EmptyInput"))
+
+    result = stack.deploy(scenario_stack(kind.stack("EmptyInput")))
+
+    assert result.status == "ROLLBACK_COMPLETE"
+    (failure,) = result.failure_reasons()
+    assert f"/input/{kind.input_name} is empty: a batch job needs at least one JSON line" in failure
+    assert emulator.jobs() == []
+
+
+def test_bring_your_own_buckets_with_prefixes(kind, scenario_stack, deployment, emulator, aws_endpoint):
+    s3 = client("s3", aws_endpoint)
+    s3.create_bucket(Bucket=TEAM_DATA_BUCKET)
+    s3.create_bucket(Bucket=TEAM_RESULTS_BUCKET)
+    s3.put_object(Bucket=TEAM_DATA_BUCKET, Key=kind.team_input_key, Body="\n".join(kind.records).encode())
+    stack = deployment(kind.stack("ExternalBuckets"))
+
+    result = stack.deploy(scenario_stack(kind.stack("ExternalBuckets")))
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    (job,) = emulator.jobs()
+    assert job.request["jobInput"]["s3DataSource"]["path"] == f"s3://{TEAM_DATA_BUCKET}/{kind.team_input_key}"
+    output_uri = f"s3://{TEAM_RESULTS_BUCKET}/{TEAM_RESULTS_PREFIX}"
+    assert job.request["jobOutput"]["s3DataDestination"]["path"] == output_uri
+    lines = _output_lines(aws_endpoint, output_uri + kind.input_name + ".out")
+    assert [len(line["output"][kind.output_field]) for line in lines] == [5] * len(kind.records)
+
+
+def test_kms_key_reaches_the_job_and_encrypts_its_output(kind, scenario_stack, deployment, emulator, aws_endpoint):
+    stack = deployment(kind.stack("KmsKey"))
+
+    result = stack.deploy(scenario_stack(kind.stack("KmsKey")))
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    key_arn = stack.resources[next(lid for lid in stack.resources if lid.startswith("Key"))].attributes["Arn"]
+    (job,) = emulator.jobs()
+    assert job.request["jobInput"]["s3DataSource"]["kmsKeyArn"] == key_arn
+    assert job.request["jobOutput"]["s3DataDestination"]["kmsKeyArn"] == key_arn
+    output_uri = job.request["jobOutput"]["s3DataDestination"]["path"] + kind.input_name + ".out"
+    bucket, _, key = output_uri.removeprefix("s3://").partition("/")
+    head = client("s3", aws_endpoint).head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn

@@ -140,6 +140,13 @@ class PersonalizeEmulator:
             tuple(DEFAULT_USER_IDS if user_ids is None else user_ids),
         )
 
+    def remove_solution_version(self, arn: str) -> None:
+        """Make `arn` unknown again, as a deleted solution version is: creates naming it fail with
+        ResourceNotFoundException. Only for a version no job has used."""
+        if any(job.request["solutionVersionArn"] == arn for job in self.jobs()):
+            raise ValueError(f"{arn} is used by a job: the emulator cannot forget it")
+        del self._solution_versions[arn]
+
     def jobs(self) -> list[JobRecord]:
         """Every job created so far, in creation order, as it is now."""
         self._store.advance()
