@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Example app: one stack with one batch inference job on the sample input in example_input/.
+"""Example app: one stack with one batch inference job on the sample input in example_input/
+(and, commented out, a batch segment job).
 
 The solution version ARN comes from context (``cdk deploy -c solution_version_arn=arn:...``);
 without it, from the stack parameter ``SolutionVersionArn``, so ``cdk synth`` works offline.
@@ -10,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from personalize_batch_constructs import BatchInferenceJob, BatchInput
+from personalize_batch_constructs import BatchInferenceJob, BatchInput  # , BatchSegmentJob
 
 
 class ExampleStack(cdk.Stack):
@@ -46,6 +47,20 @@ class ExampleStack(cdk.Stack):
         )
         cdk.CfnOutput(self, "JobArn", value=job.job_arn)
         cdk.CfnOutput(self, "Recommendations", value=job.output_s3_uri)
+
+        # A batch segment job works the same way: uncomment it, and give it a solution version
+        # trained with a USER_SEGMENTATION recipe (Item-Affinity reads {"itemId": "105"} lines)
+        # and an input file of items. It shares this stack's provider with the job above.
+        #
+        # audience = BatchSegmentJob(
+        #     self,
+        #     "Audience",
+        #     solution_version_arn="arn:aws:personalize:us-east-1:111122223333:solution/audiences/4d5e6f",
+        #     input=BatchInput.from_asset("example_input/items.json"),
+        #     num_results=1000,
+        #     server_access_logs_bucket=access_logs,
+        # )
+        # cdk.CfnOutput(self, "Audiences", value=audience.output_s3_uri)
 
 
 app = cdk.App()

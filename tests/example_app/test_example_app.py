@@ -41,7 +41,17 @@ class Synth:
         return job
 
 
-def _start(outdir: Path, context: dict) -> subprocess.Popen:
+def _with_segment_job_uncommented(app_source: str) -> str:
+    """app.py with its commented BatchSegmentJob example switched on, as a reader would do it."""
+    lines = app_source.replace("BatchInput  # , BatchSegmentJob", "BatchInput, BatchSegmentJob").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "# audience = BatchSegmentJob(")
+    end = next(i for i, line in enumerate(lines) if line.strip().startswith('# cdk.CfnOutput(self, "Audiences"'))
+    for index in range(start, end + 1):
+        lines[index] = lines[index].replace("# ", "", 1)
+    return "\n".join(lines) + "\n"
+
+
+def _start(outdir: Path, context: dict, script: Path = REPO_ROOT / "app.py") -> subprocess.Popen:
     """``python app.py`` the way the CDK CLI runs the app command of cdk.json."""
     env = {
         **os.environ,
@@ -51,17 +61,20 @@ def _start(outdir: Path, context: dict) -> subprocess.Popen:
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
     return subprocess.Popen(
-        [sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, str(script)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
 
 
 @pytest.fixture(scope="module")
 def synths(tmp_path_factory) -> dict[str, Synth]:
+    segment_app = tmp_path_factory.mktemp("segment-app") / "app.py"
+    segment_app.write_text(_with_segment_job_uncommented((REPO_ROOT / "app.py").read_text()))
     runs = {
-        "parameter": (tmp_path_factory.mktemp("example-parameter"), CLI_CONTEXT),
-        "context": (tmp_path_factory.mktemp("example-context"), {**CLI_CONTEXT, "solution_version_arn": CONTEXT_ARN}),
+        "parameter": (tmp_path_factory.mktemp("example-parameter"), CLI_CONTEXT, REPO_ROOT / "app.py"),
+        "context": (tmp_path_factory.mktemp("example-context"), {**CLI_CONTEXT, "solution_version_arn": CONTEXT_ARN}, REPO_ROOT / "app.py"),
+        "segment": (tmp_path_factory.mktemp("example-segment"), CLI_CONTEXT, segment_app),
     }
-    started = {name: (outdir, _start(outdir, context)) for name, (outdir, context) in runs.items()}
+    started = {name: (outdir, _start(outdir, context, script)) for name, (outdir, context, script) in runs.items()}
     results = {}
     for name, (outdir, process) in started.items():
         output, _ = process.communicate(timeout=300)
@@ -69,7 +82,7 @@ def synths(tmp_path_factory) -> dict[str, Synth]:
     return results
 
 
-@pytest.mark.parametrize("run", ["parameter", "context"])
+@pytest.mark.parametrize("run", ["parameter", "context", "segment"])
 def test_app_synthesizes_with_no_unacknowledged_cdk_nag_finding(synths, run):
     synth = synths[run]
     # AwsSolutionsChecks fails synth (exit code 1) on any unacknowledged finding.
@@ -116,7 +129,17 @@ def test_example_job_uploads_the_sample_input(synths):
     assert (staged / "users.json").read_bytes() == (REPO_ROOT / "example_input" / "users.json").read_bytes()
 
 
-@pytest.mark.parametrize("run", ["parameter", "context"])
+def test_the_commented_segment_job_example_works_once_uncommented(synths):
+    synth = synths["segment"]
+    assert synth.returncode == 0, synth.output
+    resources = synth.template["Resources"].values()
+    jobs = [r for r in resources if r["Type"] in (JOB_TYPE, "Custom::PersonalizeBatchSegmentJob")]
+    assert sorted(r["Type"] for r in jobs) == [JOB_TYPE, "Custom::PersonalizeBatchSegmentJob"]
+    assert len({json.dumps(r["Properties"]["ServiceToken"]) for r in jobs}) == 1, "one provider for both"
+    assert "Audiences" in synth.template["Outputs"]
+
+
+@pytest.mark.parametrize("run", ["parameter", "context", "segment"])
 def test_template_has_no_cfn_lint_errors(synths, run):
     assert synths[run].returncode == 0, synths[run].output
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
