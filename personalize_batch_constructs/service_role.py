@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .nag_acknowledgements import acknowledge_wildcards
+from .shared_grants import SharedGrants
 
 PERSONALIZE_PRINCIPAL = "personalize.amazonaws.com"
 """The service principal that reads the input and writes the results."""
@@ -38,19 +39,28 @@ def new_service_role(scope: Construct, construct_id: str) -> iam.Role:
 def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: list[str], objects_arn: str) -> None:
     """Let the role and the service principal act on some objects of a bucket, and list it.
 
-    Personalize needs both: the role's policy and a bucket policy naming the service.
+    Personalize needs both: the role's policy and a bucket policy naming the service. Jobs that
+    share the role or the bucket share the object statements, each adding its objects.
     """
-    statements = [
-        iam.PolicyStatement(actions=object_actions, resources=[objects_arn]),
-        iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
-    ]
     if objects_arn.endswith("*"):
         acknowledge_wildcards(role, resources=[objects_arn], reason="Limited to the job's own input or output folder")
-    for statement in statements:
-        role.add_to_principal_policy(statement)
-        service_statement = statement.copy(principals=[iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)])
-        service_statement.add_condition("StringEquals", {"aws:SourceAccount": Aws.ACCOUNT_ID})
-        bucket.add_to_resource_policy(service_statement)
+
+    def for_service(actions: list[str]) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=actions,
+            principals=[iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)],
+            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+        )
+
+    for actions, resource in ((object_actions, objects_arn), (["s3:ListBucket"], bucket.bucket_arn)):
+        SharedGrants.of(role).grant(
+            ("role", role.node.path, *actions), resource,
+            lambda actions=actions: iam.PolicyStatement(actions=actions), role.add_to_principal_policy,
+        )
+        SharedGrants.of(bucket).grant(
+            ("bucket", bucket.node.path, *actions), resource,
+            lambda actions=actions: for_service(actions), bucket.add_to_resource_policy,
+        )
 
 
 def grant_key_use(role: iam.IRole, key: Optional[kms.IKey]) -> None:

@@ -532,12 +532,28 @@ def test_given_buckets_in_the_app_get_the_personalize_bucket_policy(synth):
     data = synth.built.constructs["data"]
     for_service = personalize_statements(bucket_policy_document(synth.json["Byo"], data))
     assert all(s["Condition"] == SOURCE_ACCOUNT for s in for_service)
-    found = {(a, canonical(s["Resource"])) for s in for_service for a in as_list(s["Action"])}
+    found = {(a, canonical(r)) for s in for_service for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
     assert {
         ("s3:GetObject", canonical(objects_of(get_att(data), "/users/users.json"))),
         ("s3:PutObject", canonical(objects_of(get_att(data), "/out/*"))),
         ("s3:ListBucket", canonical(get_att(data))),
     } <= found
+
+
+def test_jobs_sharing_a_bucket_and_a_role_share_one_statement_per_action(synth):
+    # Four jobs write to `data` and share `my_role` (three of them): a statement per job would
+    # make a shared bucket's policy outgrow S3's 20 KB limit at a few dozen jobs.
+    data = synth.built.constructs["data"]
+    for_service = personalize_statements(bucket_policy_document(synth.json["Byo"], data))
+    actions = [a for s in for_service for a in as_list(s["Action"])]
+    assert sorted(actions) == ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    (put,) = [s for s in for_service if s["Action"] == "s3:PutObject"]
+    assert {canonical(r) for r in as_list(put["Resource"])} == {
+        canonical(objects_of(get_att(data), suffix)) for suffix in ("/out/*", "/*", "/out2/*", "/out3/*")
+    }
+    role_documents = [p["Properties"]["PolicyDocument"] for p in policies_of_role(synth.json["Byo"], ref(synth.built.constructs["my_role"]))]
+    role_actions = [a for d in role_documents for s in statements(d) for a in as_list(s["Action"]) if a.startswith("s3:")]
+    assert len(role_actions) == len(set(role_actions)), role_actions
 
 
 # ---------------------------------------------------------------------------------------------
