@@ -1,0 +1,120 @@
+"""The example app's resources written by hand with plain aws-cdk-lib, no construct library: the
+baseline the library's synth time is compared with.
+
+Secure input and output buckets (and the access-log bucket) with their policies, the service
+role and its policy, the upload of the example input, a custom_resources.Provider running the
+handler in lambda/, and one Custom::PersonalizeBatchInferenceJob with the library's properties.
+It is not cdk-nag clean (no acknowledgements) and makes no checks: it is what a team would
+write once for one job.
+"""
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
+from aws_cdk import custom_resources as cr
+
+from .synth import REPOSITORY
+
+PERSONALIZE = "personalize.amazonaws.com"
+
+
+def build(stack: cdk.Stack) -> None:
+    solution_version_arn = cdk.CfnParameter(stack, "SolutionVersionArn").value_as_string
+    source_account = {"StringEquals": {"aws:SourceAccount": cdk.Aws.ACCOUNT_ID}}
+    secure = {
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "enforce_ssl": True,
+        "encryption": s3.BucketEncryption.S3_MANAGED,
+    }
+    access_logs = s3.Bucket(stack, "AccessLogs", object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED, **secure)
+    logged = {"object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, "server_access_logs_bucket": access_logs, **secure}
+    inputs = s3.Bucket(stack, "InputBucket", removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True, **logged)
+    outputs = s3.Bucket(stack, "OutputBucket", removal_policy=cdk.RemovalPolicy.RETAIN, **logged)
+
+    role = iam.Role(stack, "ServiceRole", assumed_by=iam.ServicePrincipal(PERSONALIZE, conditions=source_account))
+    for bucket, actions, objects in ((inputs, ["s3:GetObject"], "input/users.json"), (outputs, ["s3:PutObject"], "results/*")):
+        for statement in (
+            iam.PolicyStatement(actions=actions, resources=[bucket.arn_for_objects(objects)]),
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
+        ):
+            role.add_to_policy(statement)
+            bucket.add_to_resource_policy(
+                statement.copy(principals=[iam.ServicePrincipal(PERSONALIZE)], conditions=source_account)
+            )
+
+    upload = s3_deployment.BucketDeployment(
+        stack,
+        "UploadInput",
+        sources=[s3_deployment.Source.asset(str(REPOSITORY / "example_input"))],
+        destination_bucket=inputs,
+        destination_key_prefix="input/",
+        prune=True,
+    )
+
+    handler_role = iam.Role(stack, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    handler_role.add_to_policy(
+        iam.PolicyStatement(
+            actions=[f"personalize:{action}" for action in ("CreateBatchInferenceJob", "DescribeBatchInferenceJob", "TagResource", "UntagResource")],
+            resources=[f"arn:{cdk.Aws.PARTITION}:personalize:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:batch-inference-job/*"],
+        )
+    )
+    handler_role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=[role.role_arn]))
+    handler_role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[inputs.arn_for_objects("input/users.json")]))
+    handler_role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[inputs.bucket_arn]))
+    code = lambda_.Code.from_asset(str(REPOSITORY / "lambda"), exclude=["__pycache__", "*.pyc"])
+
+    def handler(construct_id: str, entry_point: str) -> lambda_.Function:
+        return lambda_.Function(
+            stack,
+            construct_id,
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler=entry_point,
+            code=code,
+            role=handler_role,
+            timeout=cdk.Duration.minutes(4),
+            memory_size=256,
+            log_group=logs.LogGroup(stack, f"{construct_id}Logs", retention=logs.RetentionDays.ONE_MONTH),
+        )
+
+    provider = cr.Provider(
+        stack,
+        "Provider",
+        on_event_handler=handler("OnEventHandler", "index.on_event"),
+        is_complete_handler=handler("IsCompleteHandler", "index.is_complete"),
+        query_interval=cdk.Duration.seconds(10),
+        total_timeout=cdk.Duration.hours(1),
+        log_group=logs.LogGroup(stack, "FrameworkLogs", retention=logs.RetentionDays.ONE_MONTH),
+        waiter_state_machine_log_options=cr.LogOptions(
+            destination=logs.LogGroup(stack, "WaiterLogs", retention=logs.RetentionDays.ONE_MONTH)
+        ),
+    )
+    job = cdk.CustomResource(
+        stack,
+        "Nightly",
+        service_token=provider.service_token,
+        resource_type="Custom::PersonalizeBatchInferenceJob",
+        service_timeout=cdk.Duration.hours(1),
+        properties={
+            "JobNamePrefix": "Nightly",
+            "SolutionVersionArn": solution_version_arn,
+            "InputPath": f"s3://{inputs.bucket_name}/input/users.json",
+            "OutputPath": f"s3://{outputs.bucket_name}/results/",
+            "RoleArn": role.role_arn,
+            "NumResults": "10",
+            "TimeoutSeconds": 3480,
+            "PollIntervalSeconds": 60,
+        },
+    )
+    for dependency in (upload, inputs.policy, outputs.policy, role, handler_role):
+        job.node.add_dependency(dependency)
+    cdk.CfnOutput(stack, "JobArn", value=job.get_att_string("JobArn"))
+    cdk.CfnOutput(stack, "Recommendations", value=job.get_att_string("OutputPath"))
+
+
+if __name__ == "__main__":
+    app = cdk.App()
+    build(cdk.Stack(app, "BenchHandWritten"))
+    app.synth()
