@@ -16,6 +16,7 @@ from .batch_input import _BoundInput
 from .job_kind import JobKind
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
+from .shared_grants import SharedGrants
 
 QUERY_INTERVAL = Duration.seconds(10)
 """How often the provider asks the handler whether a job is done; the handler calls
@@ -88,12 +89,6 @@ class JobProvider(Construct):
             reason="CDK's Provider framework may invoke any version of its functions (ARN:*)",
         )
 
-        # One growing statement per kind keeps the policy small as jobs are added.
-        self._pass_role = iam.PolicyStatement(
-            actions=["iam:PassRole"], conditions={"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}}
-        )
-        self._read_input = iam.PolicyStatement(actions=["s3:GetObject"])
-        self._list_input = iam.PolicyStatement(actions=["s3:ListBucket"])
         self._kinds: set[JobKind] = set()
 
     @property
@@ -103,15 +98,17 @@ class JobProvider(Construct):
     def grant_job(self, kind: JobKind, service_role: iam.IRole, job_input: _BoundInput) -> None:
         """Let the handler run jobs of this kind, pass the job's role and check its input."""
         self._grant_kind(kind)
-        for statement, resource in (
-            (self._pass_role, service_role.role_arn),
-            (self._read_input, job_input.object_arns),
-            (self._list_input, job_input.bucket.bucket_arn),
+        grants = SharedGrants.of(self.handler_role)
+        for actions, resource, conditions in (
+            (["iam:PassRole"], service_role.role_arn, {"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}}),
+            (["s3:GetObject"], job_input.object_arns, None),
+            (["s3:ListBucket"], job_input.bucket.bucket_arn, None),
         ):
-            if not statement.has_resource:
-                self.handler_role.add_to_policy(statement)
-            if resource not in statement.resources:
-                statement.add_resources(resource)
+            grants.grant(
+                ("role", self.handler_role.node.path, *actions), resource,
+                lambda actions=actions, conditions=conditions: iam.PolicyStatement(actions=actions, conditions=conditions),
+                self.handler_role.add_to_policy,
+            )
         if job_input.is_folder:
             acknowledge_wildcards(
                 self.handler_role,

@@ -6,6 +6,8 @@ wait for them, or it could start before its permissions are attached.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_iam as iam
@@ -50,3 +52,28 @@ def test_every_job_waits_for_the_overflow_policies_of_its_roles(large):
     assert handler_overflow and overflow - handler_overflow, "the stack must be large enough to overflow both roles"
     for job in jobs:
         assert overflow <= set(template["Resources"][logical_id(job.node.default_child)]["DependsOn"]), job.node.id
+
+
+def test_no_policy_statement_outgrows_what_one_managed_policy_holds(large):
+    # CDK moves whole statements into overflow managed policies (IAM caps each at 6,144
+    # characters): statements shared by many jobs must be split before they get that large.
+    template, jobs = large
+    documents = [
+        resource["Properties"]["PolicyDocument"]
+        for resource in template["Resources"].values()
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::S3::BucketPolicy")
+    ]
+    statements = [statement for document in documents for statement in document["Statement"]]
+    sizes = [len(resource) if isinstance(resource := s.get("Resource"), list) else 1 for s in statements]
+    assert max(sizes) == 40
+    managed = [
+        json.dumps(resource["Properties"]["PolicyDocument"], separators=(",", ":"))
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::ManagedPolicy"
+    ]
+    assert managed and max(len(document) for document in managed) <= 6144
+    # Still every job's input object, once, for the service role and the handler's pre-check.
+    inputs = [
+        r for s in statements if s["Action"] == "s3:GetObject" and "Principal" not in s for r in s["Resource"]
+    ]
+    assert len(inputs) == 2 * JOBS and len({json.dumps(r) for r in inputs}) == JOBS
