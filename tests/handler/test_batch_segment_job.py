@@ -17,6 +17,7 @@ from .sample_events import (
     START_TIME,
     create_event,
     expected_name,
+    minimal_request,
     properties,
     stub_input_found,
     waiting_event,
@@ -67,11 +68,9 @@ def test_create_sends_the_segment_request_with_every_shared_field(make_segment_h
         "create_batch_segment_job",
         {"batchSegmentJobArn": ARN},
         {
-            "jobName": NAME,
-            "solutionVersionArn": SOLUTION_VERSION_ARN,
+            **minimal_request(),
             "jobInput": {"s3DataSource": {"path": INPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
             "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
-            "roleArn": ROLE_ARN,
             "numResults": 2000,
             "filterArn": FILTER_ARN,
             "tags": tags,
@@ -87,13 +86,7 @@ def test_without_num_results_personalize_picks_the_segment_size(make_segment_han
     personalize_stub.add_response(
         "create_batch_segment_job",
         {"batchSegmentJobArn": ARN},
-        {
-            "jobName": NAME,
-            "solutionVersionArn": SOLUTION_VERSION_ARN,
-            "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
-            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
-            "roleArn": ROLE_ARN,
-        },
+        {key: value for key, value in minimal_request().items() if key != "numResults"},
     )
 
     make_segment_handler(create_event(properties(NumResults=None))).on_event()
