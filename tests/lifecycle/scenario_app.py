@@ -5,6 +5,7 @@ Kept free of pytest so the demo and the tests synthesize the very same stacks.
 """
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,8 @@ class ScenarioKind:
     name: str
     stack_prefix: str
     job_class: type[BatchJob]
-    resource_type: str
+    api_name: str
+    """As in the API's operation names: "BatchInferenceJob"."""
     solution_version_arn: str
     input_name: str
     records: tuple[str, ...]
@@ -52,6 +54,24 @@ class ScenarioKind:
         return self.stack_prefix + name
 
     @property
+    def create_operation(self) -> str:
+        return f"Create{self.api_name}"
+
+    @property
+    def describe_operation(self) -> str:
+        return f"Describe{self.api_name}"
+
+    @property
+    def arn_resource_type(self) -> str:
+        """What the emulator calls the kind: "batch-inference-job"."""
+        return re.sub(r"(?<!^)([A-Z])", r"-\1", self.api_name).lower()
+
+    @property
+    def noun(self) -> str:
+        """How the handler's messages name a job: "Batch inference job"."""
+        return self.arn_resource_type.replace("-", " ").capitalize()
+
+    @property
     def team_input_key(self) -> str:
         return f"incoming/2026-11/{self.input_name}"
 
@@ -60,7 +80,7 @@ INFERENCE = ScenarioKind(
     name="inference",
     stack_prefix="",
     job_class=BatchInferenceJob,
-    resource_type="Custom::PersonalizeBatchInferenceJob",
+    api_name="BatchInferenceJob",
     solution_version_arn=SOLUTION_VERSION_ARN,
     input_name="users.json",
     records=('{"userId": "4638"}', '{"userId": "663"}', '{"userId": "94"}'),
@@ -71,7 +91,7 @@ SEGMENT = ScenarioKind(
     name="segment",
     stack_prefix="Segment",
     job_class=BatchSegmentJob,
-    resource_type="Custom::PersonalizeBatchSegmentJob",
+    api_name="BatchSegmentJob",
     solution_version_arn=SEGMENTATION_VERSION_ARN,
     input_name="items.json",
     records=('{"itemId": "105"}', '{"itemId": "27"}', '{"itemId": "886"}'),

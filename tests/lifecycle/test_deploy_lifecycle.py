@@ -50,9 +50,6 @@ class SingleJob:
     def output_key(self) -> str:
         return self.kind.input_name + ".out"
 
-    def noun(self) -> str:
-        return f"Batch {self.kind.name} job"
-
 
 def _job_resource(stack: StackArtifact, construct_id: str = "Nightly") -> str:
     return next(
@@ -91,14 +88,6 @@ def _logged(deployment, event: str) -> list[dict]:
     return [record for record in deployment.handler_log if record.get("event") == event]
 
 
-def _create_operation(kind: ScenarioKind) -> str:
-    return "CreateBatchInferenceJob" if kind is INFERENCE else "CreateBatchSegmentJob"
-
-
-def _describe_operation(kind: ScenarioKind) -> str:
-    return _create_operation(kind).replace("Create", "Describe")
-
-
 # ---------------------------------------------------------------------------------------------
 # One job
 
@@ -109,7 +98,7 @@ def test_deploy_ends_with_every_result_in_s3(single_job, deployment, emulator, a
 
     assert result.status == "CREATE_COMPLETE", result.failure_reasons()
     (job,) = emulator.jobs()
-    assert job.status == "ACTIVE" and job.kind == f"batch-{single_job.kind.name}-job"
+    assert job.status == "ACTIVE" and job.kind == single_job.kind.arn_resource_type
     attributes = stack.resources[single_job.job].attributes
     assert attributes["JobArn"] == job.arn
     # The input the job read is the file the BucketDeployment uploaded, at the path the role may read.
@@ -154,7 +143,7 @@ def test_a_failed_job_fails_the_deploy_with_personalize_reason(single_job, deplo
     assert result.status == "ROLLBACK_COMPLETE"
     (job,) = emulator.jobs()
     (failure,) = result.failure_reasons()
-    assert f"{single_job.noun()} {job.arn} failed: {reason}" in failure
+    assert f"{single_job.kind.noun} {job.arn} failed: {reason}" in failure
     # The failed Create answered with the job ARN, so the rollback's Delete names the job.
     assert stack.last_request(single_job.job, "Delete")["PhysicalResourceId"] == job.arn
     assert result.statuses(single_job.job)[-1] == "DELETE_COMPLETE"
@@ -163,7 +152,7 @@ def test_a_failed_job_fails_the_deploy_with_personalize_reason(single_job, deplo
 def test_throttled_status_polls_do_not_fail_the_deploy(single_job, deployment, emulator):
     # Five throttles: all four attempts of one poll (botocore's max_attempts=3 counts retries),
     # then the first of the next one.
-    emulator.faults.throttle(_describe_operation(single_job.kind), times=5)
+    emulator.faults.throttle(single_job.kind.describe_operation, times=5)
     stack = deployment(single_job.stack.name)
 
     result = stack.deploy(single_job.stack, single_job.parameters)
@@ -174,7 +163,7 @@ def test_throttled_status_polls_do_not_fail_the_deploy(single_job, deployment, e
 
 
 def test_service_errors_on_create_defer_the_job_without_failing(single_job, deployment, emulator):
-    emulator.faults.server_error(_create_operation(single_job.kind), times=4, status=503)  # every attempt of one call
+    emulator.faults.server_error(single_job.kind.create_operation, times=4, status=503)  # every attempt of one call
     stack = deployment(single_job.stack.name)
 
     result = stack.deploy(single_job.stack, single_job.parameters)
@@ -194,7 +183,7 @@ def test_a_job_past_the_timeout_fails_with_its_arn_not_a_generic_timeout(single_
     assert result.status == "ROLLBACK_COMPLETE"
     (job,) = emulator.jobs()
     (failure,) = result.failure_reasons()
-    assert f"{single_job.noun()} {job.arn} did not finish within {TIMEOUT_SECONDS} s" in failure
+    assert f"{single_job.kind.noun} {job.arn} did not finish within {TIMEOUT_SECONDS} s" in failure
     assert "keeps running in Personalize" in failure
     assert "Operation timed out" not in failure
     assert TIMEOUT_SECONDS <= clock.now() - started <= TIMEOUT_SECONDS + QUERY_INTERVAL
@@ -212,7 +201,7 @@ def test_an_unknown_solution_version_fails_the_deploy_without_a_job(single_job, 
 
     assert result.status == "ROLLBACK_COMPLETE"
     (failure,) = result.failure_reasons()
-    assert f"{_create_operation(single_job.kind)} for" in failure and "ResourceNotFoundException" in failure
+    assert f"{single_job.kind.create_operation} for" in failure and "ResourceNotFoundException" in failure
     assert emulator.jobs() == []
 
 
@@ -325,7 +314,7 @@ def test_six_jobs_in_one_stack_queue_behind_the_quota_and_all_finish(kind, scena
     assert result.status == "CREATE_COMPLETE", result.failure_reasons()
     jobs = emulator.jobs()
     assert len(jobs) == SIX and {job.status for job in jobs} == {"ACTIVE"}
-    assert emulator.peak_concurrency_of(f"batch-{kind.name}-job") == 5
+    assert emulator.peak_concurrency_of(kind.arn_resource_type) == 5
     assert any(r.error_code == "LimitExceededException" for r in emulator.requests)
     assert _logged(stack, "job_deferred")
 
@@ -358,7 +347,7 @@ def test_rollback_sends_every_job_a_harmless_delete(kind, scenario_stack, deploy
     for logical_id in job_resources:
         assert result.statuses(logical_id)[-1] == "DELETE_COMPLETE"
     # Nothing was deleted in Personalize (it cannot be) and no Delete started a job.
-    started = [r for r in emulator.requests if r.operation == _create_operation(kind) and r.error_code is None]
+    started = [r for r in emulator.requests if r.operation == kind.create_operation and r.error_code is None]
     assert len(emulator.jobs()) == len(started)
     # Output buckets are retained by default, with whatever the finished jobs wrote.
     assert "DELETE_SKIPPED" in {event.status for event in result.events if event.resource_type == "AWS::S3::Bucket"}

@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ class Provisioned:
 
 
 class PlainResources:
-    def __init__(self, aws_endpoint_url: str, stack_name: str, artifact_of: callable):
+    def __init__(self, aws_endpoint_url: str, stack_name: str, artifact_of: Callable[[], StackArtifact]):
         self._s3 = client("s3", aws_endpoint_url)
         self._iam = client("iam", aws_endpoint_url)
         self._stack_name = stack_name

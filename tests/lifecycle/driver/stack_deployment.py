@@ -168,8 +168,8 @@ class StackDeployment:
             properties = self._resolve(self._artifact.resources[logical_id].get("Properties", {}))
         resource_type = self.resources[logical_id].resource_type if logical_id in self.resources else self._artifact.resources[logical_id]["Type"]
         request = self._request(logical_id, resource_type, request_type, properties, physical_id, old_properties, request_id)
-        outcome = self._provider_for(properties).on_event(request, self._clock.now())
-        response = self._wait(logical_id, request, self._provider_for(properties), outcome)
+        provider = self._provider_for(properties)
+        response = self._wait(logical_id, request, provider, provider.on_event(request, self._clock.now()))
         self.requests.append((request, response))
         return response
 
