@@ -29,5 +29,6 @@ class BatchInferenceJobHandler(BatchJobHandler):
     def _create_job(self, request: dict) -> None:
         self._personalize.create_batch_inference_job(**request)
 
-    def _describe_job(self, arn: str) -> dict:
-        return self._personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]
+    @staticmethod
+    def describe(personalize, arn: str) -> dict:
+        return personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]

@@ -6,38 +6,26 @@ the job computes starts another (a new physical id: CloudFormation then deletes 
 and Delete leaves the finished job and its results alone.
 """
 
-from collections.abc import Callable
-from typing import NamedTuple
-
 import botocore
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from botocore.exceptions import ParamValidationError
 
 from error_classification import describe_error, error_code, is_transient
 from input_check import check_input
 from job_log import log_job_event
 from job_name import job_arn, job_name
 from job_tags import tag_changes
-from poll_schedule import poll_due
+from job_watch import AWS_ERRORS, NOT_COMPLETE, JobWatch, WaitPlan, raise_unless_transient, timeout_error
+from resource_handler import ResourceHandler
 from resource_properties import drop_absent, integer, required
 
-_MAX_TIMEOUT_SECONDS = 3600
-_ACTIVE = "ACTIVE"
-_CREATE_FAILED = "CREATE FAILED"
 # Changing these changes how the deploy waits or how the job is labelled, not what it computes.
-_PROPERTIES_UPDATED_IN_PLACE = frozenset({"TimeoutSeconds", "PollIntervalSeconds", "JobTags", "ServiceToken"})
-_AWS_ERRORS = (ClientError, BotoCoreError)
-# CloudFormation refuses a response over 4,096 bytes, and the Provider framework adds a stack
-# trace to the reason: a long failureReason must not turn a clear failure into "response too long".
-_MAX_REASON_CHARACTERS = 1000
+_PROPERTIES_UPDATED_IN_PLACE = frozenset(
+    {"TimeoutSeconds", "TotalTimeoutSeconds", "OnTimeout", "Wait", "PollIntervalSeconds", "JobTags", "ServiceToken"}
+)
 
 
-class WaitSettings(NamedTuple):
-    timeout_seconds: int
-    poll_interval_seconds: int
-
-
-class BatchJobHandler:
-    """Serves one event; `on_event` and `is_complete` are what the Provider framework calls."""
+class BatchJobHandler(ResourceHandler):
+    """Starts the job, then waits for it: to its end, or for the first share of a longer wait."""
 
     job_noun: str
     """How messages name the job type, e.g. "Batch inference job"."""
@@ -46,27 +34,14 @@ class BatchJobHandler:
     create_operation: str
     """The API that starts a job, for messages."""
 
-    def __init__(
-        self,
-        event: dict,
-        *,
-        personalize,
-        s3,
-        clock: Callable[[], float],
-        query_interval_seconds: float,
-    ):
-        self._event = event
-        self._properties = event.get("ResourceProperties", {})
-        self._personalize = personalize
+    def __init__(self, event: dict, *, personalize, s3, clock, query_interval_seconds: float):
+        super().__init__(event, personalize=personalize, clock=clock, query_interval_seconds=query_interval_seconds)
         self._s3 = s3
-        self._clock = clock
-        self._query_interval_seconds = query_interval_seconds
 
-    def on_event(self) -> dict:
-        return self._for_request_type(self.on_create, self.on_update, self.on_delete)()
-
-    def is_complete(self) -> dict:
-        return self._for_request_type(self.is_create_complete, self.is_update_complete, self.is_delete_complete)()
+    @staticmethod
+    def describe(personalize, arn: str) -> dict:
+        """The job as Describe returns it: status, failureReason, jobName, jobOutput, dates."""
+        raise NotImplementedError
 
     def on_create(self) -> dict:
         return self._start_job()
@@ -75,7 +50,7 @@ class BatchJobHandler:
         if self._starts_new_job():
             return self._start_job()
         # Fail the deploy that brings a bad wait setting, not a later one that starts a job.
-        self._wait_settings()
+        WaitPlan.from_properties(self._properties)
         self._retag_job()
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
 
@@ -91,26 +66,12 @@ class BatchJobHandler:
     def is_update_complete(self) -> dict:
         return self._wait_for_job() if self._starts_new_job() else self._existing_job_state()
 
-    def is_delete_complete(self) -> dict:
-        return {"IsComplete": True}
-
     def _job_type_request(self) -> dict:
         """The request fields only this job type has."""
         raise NotImplementedError
 
     def _create_job(self, request: dict) -> None:
         raise NotImplementedError
-
-    def _describe_job(self, arn: str) -> dict:
-        """The job as Describe returns it: status, failureReason, jobName, jobOutput, dates."""
-        raise NotImplementedError
-
-    def _for_request_type(self, on_create, on_update, on_delete):
-        request_type = self._event.get("RequestType")
-        by_request_type = {"Create": on_create, "Update": on_update, "Delete": on_delete}
-        if request_type not in by_request_type:
-            raise ValueError(f"Unsupported RequestType {request_type!r}: expected Create, Update or Delete")
-        return by_request_type[request_type]
 
     def _starts_new_job(self) -> bool:
         return _job_defining(self._event.get("OldResourceProperties", {})) != _job_defining(self._properties)
@@ -119,7 +80,7 @@ class BatchJobHandler:
         started_at = self._clock()
         request = self._request()
         # A bad wait setting would otherwise fail the first is_complete, after the job has started.
-        self._wait_settings()
+        WaitPlan.from_properties(self._properties)
         check_input(self._s3, request["jobInput"]["s3DataSource"]["path"])
         arn = job_arn(self._event["StackId"], self.arn_resource_type, request["jobName"])
         self._submit(request, arn)
@@ -149,12 +110,6 @@ class BatchJobHandler:
         }
         return drop_absent({**common, **self._job_type_request()})
 
-    def _wait_settings(self) -> WaitSettings:
-        return WaitSettings(
-            timeout_seconds=integer(self._properties, "TimeoutSeconds", maximum=_MAX_TIMEOUT_SECONDS),
-            poll_interval_seconds=integer(self._properties, "PollIntervalSeconds"),
-        )
-
     def _submit(self, request: dict, arn: str) -> None:
         """Create the job, unless it exists; leave it for a later poll when Personalize is at its limit."""
         try:
@@ -166,7 +121,7 @@ class BatchJobHandler:
                 f"before sending it: {report}. The boto3 in the handler's runtime may predate a field "
                 "used here (rankingInfluence needs a recent one): bundle a newer boto3 or drop the field."
             ) from error
-        except _AWS_ERRORS as error:
+        except AWS_ERRORS as error:
             if error_code(error) == "ResourceAlreadyExistsException":
                 log_job_event("job_adopted", arn)
                 return
@@ -189,102 +144,45 @@ class BatchJobHandler:
             # Tag keys and values are sensitive in the API model: log counts only.
             log_job_event("job_retagged", arn, tagsSet=len(to_set), tagsRemoved=len(to_remove))
 
+    def _watch(self) -> JobWatch:
+        return JobWatch(
+            noun=self.job_noun,
+            describe=lambda arn: self.describe(self._personalize, arn),
+            clock=self._clock,
+            query_interval_seconds=self._query_interval_seconds,
+            plan=WaitPlan.from_properties(self._properties),
+            output_path=self._properties.get("OutputPath"),
+        )
+
     def _wait_for_job(self) -> dict:
         arn = self._event["PhysicalResourceId"]
-        settings = self._wait_settings()
-        now = self._clock()
-        elapsed = now - float(self._event["StartedAt"])
-        timed_out = elapsed >= settings.timeout_seconds
-        if not timed_out and not poll_due(elapsed, settings.poll_interval_seconds, self._query_interval_seconds):
-            return {"IsComplete": False}
-        try:
-            job = self._describe_job(arn)
-        except _AWS_ERRORS as error:
-            return self._on_describe_error(error, arn, settings, timed_out)
-        status = job["status"]
-        if status == _ACTIVE:
-            log_job_event("job_completed", arn, status=status)
-            return self._completed(job)
-        if status == _CREATE_FAILED:
-            reason = job.get("failureReason") or "Personalize gave no reason"
-            log_job_event("job_failed", arn, status=status, failureReason=reason)
-            raise RuntimeError(f"{self.job_noun} {arn} failed: {_shortened(reason)}")
-        if timed_out:
-            raise self._still_running_error(arn, settings, f"its last status was {status}")
-        if _changed_since(job, now - max(settings.poll_interval_seconds, self._query_interval_seconds)):
-            log_job_event("job_status", arn, status=status)
-        return {"IsComplete": False}
+        return self._watch().check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(arn, share_over))
 
-    def _on_describe_error(self, error: Exception, arn: str, settings: WaitSettings, timed_out: bool) -> dict:
-        if error_code(error) == "ResourceNotFoundException":
-            # Either the create was deferred at Personalize's limit, or Describe has not caught up
-            # with it yet: creating again by the same name is safe both ways.
-            if timed_out:
-                raise self._timeout_error(
-                    arn,
-                    f"{self.job_noun} {arn} was never created within {settings.timeout_seconds} s: Personalize "
-                    "kept deferring it (LimitExceededException: too many batch jobs pending or in progress in "
-                    "this Region, or throttling). No job runs for this deployment: deploy again once the "
-                    "running jobs have finished.",
-                )
-            self._submit(self._request(), arn)
-            return {"IsComplete": False}
-        self._raise_unless_transient(error, arn)
-        if timed_out:
-            raise self._still_running_error(arn, settings, f"its status could not be read: {describe_error(error)}")
-        return {"IsComplete": False}
+    def _not_found(self, arn: str, share_over: bool) -> dict:
+        # Either the create was deferred at Personalize's limit, or Describe has not caught up
+        # with it yet: creating again by the same name is safe both ways.
+        if share_over:
+            plan = WaitPlan.from_properties(self._properties)
+            later = " (a longer timeout does not help: the job must start within its resource's first share)" if plan.continues else ""
+            raise timeout_error(
+                arn,
+                f"{self.job_noun} {arn} was never created within {plan.timeout_seconds} s{later}: Personalize "
+                "kept deferring it (LimitExceededException: too many batch jobs pending or in progress in "
+                "this Region, or throttling). No job runs for this deployment: deploy again once the "
+                "running jobs have finished.",
+            )
+        self._submit(self._request(), arn)
+        return NOT_COMPLETE
 
     def _existing_job_state(self) -> dict:
         arn = self._event["PhysicalResourceId"]
         try:
-            job = self._describe_job(arn)
-        except _AWS_ERRORS as error:
-            self._raise_unless_transient(error, arn)
-            return {"IsComplete": False}
-        return self._completed(job)
-
-    def _raise_unless_transient(self, error: Exception, arn: str) -> None:
-        if not is_transient(error):
-            raise RuntimeError(f"Could not read the state of {arn}: {describe_error(error)}") from error
-        log_job_event("status_unavailable", arn, error=describe_error(error))
-
-    def _still_running_error(self, arn: str, settings: WaitSettings, status_note: str) -> TimeoutError:
-        return self._timeout_error(
-            arn,
-            f"{self.job_noun} {arn} did not finish within {settings.timeout_seconds} s ({status_note}). "
-            f"The job keeps running in Personalize; its results will still appear at "
-            f"{self._properties.get('OutputPath')}.",
-        )
-
-    @staticmethod
-    def _timeout_error(arn: str, message: str) -> TimeoutError:
-        log_job_event("job_timed_out", arn, message=message)
-        return TimeoutError(message)
-
-    def _completed(self, job: dict) -> dict:
-        return {
-            "IsComplete": True,
-            "Data": {
-                "JobArn": self._event["PhysicalResourceId"],
-                "JobName": job["jobName"],
-                "Status": job["status"],
-                "OutputPath": job["jobOutput"]["s3DataDestination"]["path"],
-            },
-        }
+            job = self.describe(self._personalize, arn)
+        except AWS_ERRORS as error:
+            raise_unless_transient(error, arn)
+            return NOT_COMPLETE
+        return self._watch().result(arn, job["status"])
 
 
 def _job_defining(properties: dict) -> dict:
     return {key: value for key, value in properties.items() if key not in _PROPERTIES_UPDATED_IN_PLACE}
-
-
-def _shortened(reason: str) -> str:
-    if len(reason) <= _MAX_REASON_CHARACTERS:
-        return reason
-    return reason[: _MAX_REASON_CHARACTERS - 40] + " ... (the whole reason is in the handler's log)"
-
-
-def _changed_since(job: dict, since_epoch_seconds: float) -> bool:
-    # Describe does not say whether the status is new, but lastUpdatedDateTime within the
-    # previous poll's gap means this is the first poll to see it: one log line per change.
-    last_updated = job.get("lastUpdatedDateTime")
-    return last_updated is None or last_updated.timestamp() > since_epoch_seconds

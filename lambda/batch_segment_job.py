@@ -15,5 +15,6 @@ class BatchSegmentJobHandler(BatchJobHandler):
     def _create_job(self, request: dict) -> None:
         self._personalize.create_batch_segment_job(**request)
 
-    def _describe_job(self, arn: str) -> dict:
-        return self._personalize.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]
+    @staticmethod
+    def describe(personalize, arn: str) -> dict:
+        return personalize.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]

@@ -12,11 +12,13 @@ import boto3
 from botocore.config import Config
 
 from batch_inference_job import BatchInferenceJobHandler
+from batch_job_wait import BatchJobWaitHandler
 from batch_segment_job import BatchSegmentJobHandler
 
 _HANDLERS = {
     "Custom::PersonalizeBatchInferenceJob": BatchInferenceJobHandler,
     "Custom::PersonalizeBatchSegmentJob": BatchSegmentJobHandler,
+    "Custom::PersonalizeBatchJobWait": BatchJobWaitHandler,
 }
 # "standard" retries LimitExceededException as throttling, which "legacy" does not; the short
 # timeouts bound how long a hung endpoint can hold an invocation.

@@ -29,6 +29,27 @@ def integer(properties: dict, name: str, *, minimum: int = 1, maximum: int | Non
     return value
 
 
+def boolean(properties: dict, name: str, *, default: bool) -> bool:
+    """The property as CloudFormation sends a boolean, "true" or "false"; `default` when absent."""
+    raw = properties.get(name)
+    if _is_absent(raw):
+        return default
+    text = str(raw).strip().lower()
+    if text not in ("true", "false"):
+        raise PropertyError(f"Property {name} must be true or false, got {raw!r}")
+    return text == "true"
+
+
+def choice(properties: dict, name: str, allowed: tuple[str, ...], *, default: str) -> str:
+    """The property as one of `allowed`; `default` when absent."""
+    raw = properties.get(name)
+    if _is_absent(raw):
+        return default
+    if raw not in allowed:
+        raise PropertyError(f"Property {name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
 def float_map(properties: dict, name: str) -> dict[str, float] | None:
     raw = properties.get(name)
     if _is_absent(raw):

@@ -16,9 +16,10 @@ from . import prop_checks
 from .batch_input import BatchInput
 from .batch_output import BatchOutput
 from .job_kind import JobKind
-from .job_provider import LAST_CHECK_MARGIN, QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
+from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role
+from .wait_chain import MAX_TIMEOUT, chain_wait_segments, first_share_properties, wait_shares
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 
@@ -49,8 +50,11 @@ class BatchJobProps(TypedDict, total=False):
     tags: Mapping[str, str]
     """Tags on each job, at most 200 (default: none)."""
     timeout: Duration
-    """How long the deploy waits for the job, at most one hour; the handler gives up two minutes
-    before CloudFormation's hour so its message names the job (default: one hour)."""
+    """How long the deploy waits for the job, up to 12 hours; past 58 minutes the wait goes on in
+    wait segments, one resource per 58 minutes (default: one hour, of which 58 minutes are used)."""
+    wait: bool
+    """Whether the deploy waits for the job to end; ``False`` starts it, waits only until
+    Personalize accepts it, and leaves it running (default: ``True``)."""
     poll_interval: Duration
     """How often the job's status is read while waiting, 10 s to the timeout, whole seconds
     (default: one minute)."""
@@ -118,8 +122,9 @@ class BatchJob(Construct):
             **job_properties,
             "JobTags": [{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())] if tags else None,
             "InputVersion": bound_input.version,
-            "TimeoutSeconds": min(checked.timeout_seconds, int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())),
+            **first_share_properties(checked.wait_shares),
             "PollIntervalSeconds": checked.poll_seconds,
+            "Wait": None if checked.wait else False,
         }
         self._resource = CustomResource(
             self,
@@ -142,21 +147,24 @@ class BatchJob(Construct):
         ):
             if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
                 self._resource.node.add_dependency(dependency)
+        self._last_resource = chain_wait_segments(
+            self, self._resource, service_token=provider.service_token, shares=checked.wait_shares, poll_seconds=checked.poll_seconds
+        )
 
     @property
     def job_arn(self) -> str:
-        """The ARN of the job that ran in the last deploy."""
-        return self._resource.get_att_string("JobArn")
+        """The ARN of the job that ran in the last deploy, available once the deploy's wait is over."""
+        return self._last_resource.get_att_string("JobArn")
 
     @property
     def job_name(self) -> str:
         """The name of the job that ran in the last deploy."""
-        return self._resource.get_att_string("JobName")
+        return self._last_resource.get_att_string("JobName")
 
     @property
     def output_s3_uri(self) -> str:
         """The ``s3://`` folder holding the results, available once the job is done."""
-        return self._resource.get_att_string("OutputPath")
+        return self._last_resource.get_att_string("OutputPath")
 
     def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the results, and decrypt them with the bucket's and the job's key."""
@@ -191,8 +199,20 @@ class BatchJob(Construct):
         prop_checks.check_name("job_name_prefix", name_prefix, max_length=prop_checks.JOB_NAME_PREFIX_MAX_LENGTH)
         prop_checks.check_tags("tags", props.get("tags"))
         timeout_seconds = prop_checks.check_duration(
-            "timeout", props.get("timeout", TOTAL_TIMEOUT), at_least_seconds=1, at_most_seconds=int(TOTAL_TIMEOUT.to_seconds())
+            "timeout", props.get("timeout", TOTAL_TIMEOUT), at_least_seconds=1, at_most_seconds=int(MAX_TIMEOUT.to_seconds())
         )
+        wait = props.get("wait", True)
+        if not isinstance(wait, bool):
+            raise ValueError(f"wait must be True or False, got {wait!r}")
+        if not wait and timeout_seconds > int(TOTAL_TIMEOUT.to_seconds()):
+            raise ValueError(
+                f"timeout may be at most 3600 s with wait=False, which waits only for the job to start, "
+                f"got {timeout_seconds} s"
+            )
+        shares = wait_shares(timeout_seconds)
+        if not wait:
+            # Only the job's start is waited for, which cannot outlast its resource's hour.
+            shares = shares[:1]
         poll_seconds = prop_checks.check_duration(
             "poll_interval", props.get("poll_interval", _DEFAULT_POLL_INTERVAL),
             at_least_seconds=int(QUERY_INTERVAL.to_seconds()), at_most_seconds=timeout_seconds,
@@ -200,16 +220,18 @@ class BatchJob(Construct):
         return _CheckedProps(
             name_prefix=name_prefix,
             num_results=None if num_results is None else num_results if Token.is_unresolved(num_results) else str(int(num_results)),
-            timeout_seconds=timeout_seconds,
             poll_seconds=poll_seconds,
+            wait=wait,
+            wait_shares=shares,
         )
 
 
 class _CheckedProps(NamedTuple):
     name_prefix: str
     num_results: Optional[str]
-    timeout_seconds: int
     poll_seconds: int
+    wait: bool
+    wait_shares: list[int]
 
 
 def _policy_of(bucket: s3.IBucket) -> Optional[Construct]:

@@ -70,8 +70,10 @@ SHARED_BAD_PROPS = [
     ("poll_interval", {"poll_interval": Duration.seconds(5)}),
     ("poll_interval", {"poll_interval": Duration.millis(10_500)}),
     ("poll_interval", {"timeout": Duration.minutes(5), "poll_interval": Duration.minutes(6)}),
-    ("timeout", {"timeout": Duration.hours(2)}),
-    ("timeout", {"timeout": Duration.seconds(3601)}),
+    ("timeout", {"timeout": Duration.hours(13)}),
+    ("timeout", {"timeout": Duration.seconds(12 * 3600 + 1)}),
+    ("timeout", {"timeout": Duration.seconds(3601), "wait": False}),
+    ("wait", {"wait": "no"}),
     ("timeout", {"timeout": Duration.seconds(0)}),
     ("colour", {"colour": "blue"}),
 ]

@@ -1,0 +1,79 @@
+"""Custom::PersonalizeBatchJobWait: one more share of the wait for a job that outlives
+CloudFormation's hour.
+
+The construct chains these after the job's resource. Each reads the job's ARN and last status
+from the resource before it (Fn::GetAtt), so a replaced job changes every segment's properties
+and each waits again, for the new job; a segment after the job's end completes without a call.
+"""
+
+from batch_inference_job import BatchInferenceJobHandler
+from batch_segment_job import BatchSegmentJobHandler
+from job_log import log_job_event
+from job_watch import ACTIVE, JobWatch, WaitPlan
+from resource_handler import ResourceHandler
+from resource_properties import PropertyError, integer, required
+
+_JOB_TYPES = {handler.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)}
+
+
+class BatchJobWaitHandler(ResourceHandler):
+    def __init__(self, event: dict, *, personalize, s3, clock, query_interval_seconds: float):
+        # s3 is taken for a uniform constructor and not used: a segment only reads the job's status.
+        super().__init__(event, personalize=personalize, clock=clock, query_interval_seconds=query_interval_seconds)
+
+    def on_create(self) -> dict:
+        return self._start_share()
+
+    def on_update(self) -> dict:
+        # Whatever changed (most often the job ARN, when the job was replaced), wait again.
+        return self._start_share()
+
+    def on_delete(self) -> dict:
+        return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
+
+    def is_create_complete(self) -> dict:
+        return self._wait()
+
+    def is_update_complete(self) -> dict:
+        return self._wait()
+
+    def _start_share(self) -> dict:
+        arn = self._job_arn()
+        segment = integer(self._properties, "Segment")
+        WaitPlan.from_properties(self._properties)
+        self._job_type(arn)
+        return {"PhysicalResourceId": f"{arn}/wait-{segment}", "StartedAt": self._clock()}
+
+    def _wait(self) -> dict:
+        arn = self._job_arn()
+        job_type = self._job_type(arn)
+        watch = JobWatch(
+            noun=job_type.job_noun,
+            describe=lambda job: job_type.describe(self._personalize, job),
+            clock=self._clock,
+            query_interval_seconds=self._query_interval_seconds,
+            plan=WaitPlan.from_properties(self._properties),
+            output_path=required(self._properties, "OutputPath"),
+        )
+        if self._properties.get("JobStatus") == ACTIVE:
+            # The segment before saw the job end: nothing is left to wait for, and no call is made.
+            return watch.result(arn, ACTIVE)
+        return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_type, arn))
+
+    def _job_arn(self) -> str:
+        return required(self._properties, "JobArn")
+
+    @staticmethod
+    def _job_type(arn: str):
+        resource_type = arn.split(":", 5)[-1].split("/", 1)[0]
+        if resource_type not in _JOB_TYPES:
+            raise PropertyError(
+                f"Property JobArn must be the ARN of a batch job ({', '.join(_JOB_TYPES)}), got {arn!r}"
+            )
+        return _JOB_TYPES[resource_type]
+
+    @staticmethod
+    def _not_found(job_type, arn: str) -> dict:
+        # The job's own resource hands over only a job it started; retrying would not bring it back.
+        log_job_event("job_not_found", arn)
+        raise RuntimeError(f"{job_type.job_noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for")

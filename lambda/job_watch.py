@@ -1,0 +1,153 @@
+"""Watching a batch job until it ends: shared by the job's own resource and the wait segments
+that continue its wait past CloudFormation's hour.
+
+Each resource waits for its share of the whole timeout, counted from its own start. When a
+share ends with the job still running, the resource either fails (the last share) or completes
+with the job's status so the next wait segment takes over.
+"""
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from error_classification import describe_error, error_code, is_transient
+from job_log import log_job_event
+from poll_schedule import poll_due
+from resource_properties import boolean, choice, integer
+
+ACTIVE = "ACTIVE"
+CREATE_FAILED = "CREATE FAILED"
+AWS_ERRORS = (ClientError, BotoCoreError)
+NOT_COMPLETE = {"IsComplete": False}
+# CloudFormation waits at most an hour for one resource; a chain of them waits at most 12 hours.
+_MAX_SHARE_SECONDS = 3600
+_MAX_TOTAL_SECONDS = 12 * 3600
+_ON_TIMEOUT_VALUES = ("Fail", "Continue")
+# CloudFormation refuses a response over 4,096 bytes, and the Provider framework adds a stack
+# trace to the reason: a long failureReason must not turn a clear failure into "response too long".
+_MAX_REASON_CHARACTERS = 1000
+
+
+class WaitPlan(NamedTuple):
+    """How one resource waits, from its properties."""
+
+    timeout_seconds: int
+    """This resource's share of the wait (TimeoutSeconds)."""
+    poll_interval_seconds: int
+    total_timeout_seconds: int
+    """The whole wait the user asked for (TotalTimeoutSeconds, default the share): for messages."""
+    continues: bool
+    """A wait segment takes over when this share ends (OnTimeout=Continue)."""
+    until_end: bool
+    """False when the deploy only waits for the job to start (Wait=false)."""
+
+    @classmethod
+    def from_properties(cls, properties: dict) -> "WaitPlan":
+        timeout_seconds = integer(properties, "TimeoutSeconds", maximum=_MAX_SHARE_SECONDS)
+        total = integer(properties, "TotalTimeoutSeconds", maximum=_MAX_TOTAL_SECONDS, optional=True)
+        return cls(
+            timeout_seconds=timeout_seconds,
+            poll_interval_seconds=integer(properties, "PollIntervalSeconds"),
+            total_timeout_seconds=total or timeout_seconds,
+            continues=choice(properties, "OnTimeout", _ON_TIMEOUT_VALUES, default="Fail") == "Continue",
+            until_end=boolean(properties, "Wait", default=True),
+        )
+
+
+class JobWatch:
+    """Reads one job's status on the poll schedule and turns it into an is_complete answer."""
+
+    def __init__(
+        self,
+        *,
+        noun: str,
+        describe: Callable[[str], dict],
+        clock: Callable[[], float],
+        query_interval_seconds: float,
+        plan: WaitPlan,
+        output_path: str,
+    ):
+        self._noun = noun
+        self._describe = describe
+        self._clock = clock
+        self._query_interval_seconds = query_interval_seconds
+        self._plan = plan
+        self._output_path = output_path
+
+    def check(self, arn: str, started_at: float, on_not_found: Callable[[bool], dict]) -> dict:
+        """One is_complete call; `on_not_found(share_over)` answers when Personalize has no such job."""
+        plan = self._plan
+        now = self._clock()
+        elapsed = now - started_at
+        share_over = elapsed >= plan.timeout_seconds
+        if not share_over and not poll_due(elapsed, plan.poll_interval_seconds, self._query_interval_seconds):
+            return NOT_COMPLETE
+        try:
+            job = self._describe(arn)
+        except AWS_ERRORS as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return on_not_found(share_over)
+            raise_unless_transient(error, arn)
+            if share_over:
+                return self._share_over(arn, None, f"its status could not be read: {describe_error(error)}")
+            return NOT_COMPLETE
+        status = job["status"]
+        if status == ACTIVE:
+            log_job_event("job_completed", arn, status=status)
+            return self.result(arn, status)
+        if status == CREATE_FAILED:
+            reason = job.get("failureReason") or "Personalize gave no reason"
+            log_job_event("job_failed", arn, status=status, failureReason=reason)
+            raise RuntimeError(f"{self._noun} {arn} failed: {_shortened(reason)}")
+        if not plan.until_end:
+            log_job_event("job_running", arn, status=status, reason="the deploy does not wait for the job (wait=False)")
+            return self.result(arn, status)
+        if share_over:
+            return self._share_over(arn, status, f"its last status was {status}")
+        if _changed_since(job, now - max(plan.poll_interval_seconds, self._query_interval_seconds)):
+            log_job_event("job_status", arn, status=status)
+        return NOT_COMPLETE
+
+    def result(self, arn: str, status: str) -> dict:
+        """Complete, with the attributes the construct exposes and the next wait segment reads."""
+        return {
+            "IsComplete": True,
+            "Data": {"JobArn": arn, "JobName": arn.rsplit("/", 1)[-1], "Status": status, "OutputPath": self._output_path},
+        }
+
+    def _share_over(self, arn: str, status: str | None, status_note: str) -> dict:
+        plan = self._plan
+        if plan.continues:
+            log_job_event("wait_continued", arn, status=status, waitedSeconds=plan.timeout_seconds)
+            # An unread status is not a terminal one: the next segment reads it again.
+            return self.result(arn, status or "UNKNOWN")
+        raise timeout_error(
+            arn,
+            f"{self._noun} {arn} did not finish within {plan.total_timeout_seconds} s ({status_note}). "
+            f"The job keeps running in Personalize; its results will still appear at {self._output_path}.",
+        )
+
+
+def raise_unless_transient(error: Exception, arn: str) -> None:
+    if not is_transient(error):
+        raise RuntimeError(f"Could not read the state of {arn}: {describe_error(error)}") from error
+    log_job_event("status_unavailable", arn, error=describe_error(error))
+
+
+def timeout_error(arn: str, message: str) -> TimeoutError:
+    log_job_event("job_timed_out", arn, message=message)
+    return TimeoutError(message)
+
+
+def _shortened(reason: str) -> str:
+    if len(reason) <= _MAX_REASON_CHARACTERS:
+        return reason
+    return reason[: _MAX_REASON_CHARACTERS - 40] + " ... (the whole reason is in the handler's log)"
+
+
+def _changed_since(job: dict, since_epoch_seconds: float) -> bool:
+    # Describe does not say whether the status is new, but lastUpdatedDateTime within the
+    # previous poll's gap means this is the first poll to see it: one log line per change.
+    last_updated = job.get("lastUpdatedDateTime")
+    return last_updated is None or last_updated.timestamp() > since_epoch_seconds

@@ -1,0 +1,83 @@
+"""Waits past CloudFormation's hour: a chain of wait segments after the job's own resource.
+
+CloudFormation gives one custom resource at most an hour. A longer ``timeout`` is cut into
+shares of at most 58 minutes: the job's resource waits for the first, then each wait segment
+(``Custom::PersonalizeBatchJobWait``, served by the same provider) waits for the next, the last
+one failing when its share ends with the job still running.
+
+Why a chain rather than a WaitCondition signalled by a polling state machine:
+
+- Re-runs: each segment reads the job's ARN and last status from the resource before it
+  (``Fn::GetAtt``). A replaced job, even one replaced by a token-valued prop that changes only
+  at deploy time, changes every segment's properties, so CloudFormation runs each again and it
+  waits for the new job. A WaitCondition and its handle cannot be updated: a new job would need
+  new logical ids, which synthesis cannot derive from a value known only at deploy time.
+- Nothing new to run or secure: the stack's one provider, handler and role serve the segments,
+  with the poll schedule, error handling and messages the job's resource already has.
+- What an operator sees: each segment is a stack event, and a failure's reason (Personalize's,
+  or the timeout naming the job) is on the segment that saw it.
+
+The cost is one resource per share after the first (12 for 12 hours), and a few seconds of
+CloudFormation and Lambda at each handover.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import CustomResource, Duration
+from constructs import Construct
+
+from .job_provider import LAST_CHECK_MARGIN, TOTAL_TIMEOUT
+
+WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
+MAX_TIMEOUT = Duration.hours(12)
+"""The longest wait: CloudFormation's own limit for a WaitCondition, and twelve shares."""
+SHARE_SECONDS = int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())
+"""One resource's share of a wait: it gives up two minutes before CloudFormation's hour so its
+message, naming the job, wins over the framework's generic "Operation timed out"."""
+
+
+def wait_shares(timeout_seconds: int) -> list[int]:
+    """``timeout_seconds`` cut into shares of at most ``SHARE_SECONDS``: the job's resource
+    waits for the first, one wait segment for each of the others.
+
+    Up to an hour is one share, at most 58 minutes, as before waits could be longer: a default
+    one-hour timeout must not add a segment for its last two minutes.
+    """
+    if timeout_seconds <= int(TOTAL_TIMEOUT.to_seconds()):
+        return [min(timeout_seconds, SHARE_SECONDS)]
+    full, rest = divmod(timeout_seconds, SHARE_SECONDS)
+    return [SHARE_SECONDS] * full + ([rest] if rest else [])
+
+
+def first_share_properties(shares: list[int]) -> dict:
+    """The wait properties of the job's own resource."""
+    if len(shares) == 1:
+        return {"TimeoutSeconds": shares[0]}
+    return {"TimeoutSeconds": shares[0], "TotalTimeoutSeconds": sum(shares), "OnTimeout": "Continue"}
+
+
+def chain_wait_segments(
+    scope: Construct, job_resource: CustomResource, *, service_token: str, shares: list[int], poll_seconds: int
+) -> CustomResource:
+    """A wait segment for each share after the first; returns the chain's last resource, whose
+    attributes are the job's once it has ended."""
+    previous = job_resource
+    for number, share in enumerate(shares[1:], start=1):
+        previous = CustomResource(
+            scope,
+            f"Wait{number}",
+            service_token=service_token,
+            resource_type=WAIT_RESOURCE_TYPE,
+            properties={
+                "JobArn": previous.get_att_string("JobArn"),
+                "JobStatus": previous.get_att_string("Status"),
+                "OutputPath": previous.get_att_string("OutputPath"),
+                "Segment": number,
+                "TimeoutSeconds": share,
+                "TotalTimeoutSeconds": sum(shares),
+                "PollIntervalSeconds": poll_seconds,
+                "OnTimeout": "Continue" if number < len(shares) - 1 else "Fail",
+            },
+            service_timeout=TOTAL_TIMEOUT,
+        )
+    return previous
