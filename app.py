@@ -43,6 +43,9 @@ class ExampleStack(cdk.Stack):
             solution_version_arn=solution_version_arn,
             input=BatchInput.from_asset("example_input/users.json"),
             num_results=10,
+            # Even a tiny job spends about 25 minutes starting, and real inputs take hours:
+            # `cdk deploy` waits up to 3 hours here (12 at most) and fails naming the job after that.
+            timeout=cdk.Duration.hours(3),
             server_access_logs_bucket=access_logs,
         )
         cdk.CfnOutput(self, "JobArn", value=job.job_arn)
