@@ -34,8 +34,11 @@ class BatchJobHandler(ResourceHandler):
     create_operation: str
     """The API that starts a job, for messages."""
 
-    def __init__(self, event: dict, *, personalize, s3, clock, query_interval_seconds: float):
-        super().__init__(event, personalize=personalize, clock=clock, query_interval_seconds=query_interval_seconds)
+    def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
+        super().__init__(
+            event, personalize=personalize, cloudformation=cloudformation, clock=clock,
+            query_interval_seconds=query_interval_seconds,
+        )
         self._s3 = s3
 
     @staticmethod
@@ -47,7 +50,9 @@ class BatchJobHandler(ResourceHandler):
         return self._start_job()
 
     def on_update(self) -> dict:
-        if self._starts_new_job():
+        # An update rollback keeps the job the failed deploy started: it cannot be undone, and
+        # starting another would make the rollback wait hours for a re-run.
+        if self._job_defining_properties_changed() and not self._rolling_back():
             return self._start_job()
         # Fail the deploy that brings a bad wait setting, not a later one that starts a job.
         WaitPlan.from_properties(self._properties)
@@ -64,7 +69,8 @@ class BatchJobHandler(ResourceHandler):
         return self._wait_for_job()
 
     def is_update_complete(self) -> dict:
-        return self._wait_for_job() if self._starts_new_job() else self._existing_job_state()
+        # on_update hands StartedAt on only when it started a job.
+        return self._wait_for_job() if "StartedAt" in self._event else self._existing_job_state()
 
     def _job_type_request(self) -> dict:
         """The request fields only this job type has."""
@@ -73,7 +79,7 @@ class BatchJobHandler(ResourceHandler):
     def _create_job(self, request: dict) -> None:
         raise NotImplementedError
 
-    def _starts_new_job(self) -> bool:
+    def _job_defining_properties_changed(self) -> bool:
         return _job_defining(self._event.get("OldResourceProperties", {})) != _job_defining(self._properties)
 
     def _start_job(self) -> dict:

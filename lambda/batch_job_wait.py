@@ -17,14 +17,20 @@ _JOB_TYPES = {handler.arn_resource_type: handler for handler in (BatchInferenceJ
 
 
 class BatchJobWaitHandler(ResourceHandler):
-    def __init__(self, event: dict, *, personalize, s3, clock, query_interval_seconds: float):
+    def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
         # s3 is taken for a uniform constructor and not used: a segment only reads the job's status.
-        super().__init__(event, personalize=personalize, clock=clock, query_interval_seconds=query_interval_seconds)
+        super().__init__(
+            event, personalize=personalize, cloudformation=cloudformation, clock=clock,
+            query_interval_seconds=query_interval_seconds,
+        )
 
     def on_create(self) -> dict:
         return self._start_share()
 
     def on_update(self) -> dict:
+        if self._rolling_back():
+            # Nothing to wait for in a rollback: answer at once with the properties put back.
+            return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
         # Whatever changed (most often the job ARN, when the job was replaced), wait again.
         return self._start_share()
 
@@ -55,9 +61,9 @@ class BatchJobWaitHandler(ResourceHandler):
             plan=WaitPlan.from_properties(self._properties),
             output_path=required(self._properties, "OutputPath"),
         )
-        if self._properties.get("JobStatus") == ACTIVE:
-            # The segment before saw the job end: nothing is left to wait for, and no call is made.
-            return watch.result(arn, ACTIVE)
+        if self._properties.get("JobStatus") == ACTIVE or "StartedAt" not in self._event:
+            # The segment before saw the job end, or this is a rollback: no wait and no call.
+            return watch.result(arn, self._properties.get("JobStatus") or "UNKNOWN")
         return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_type, arn))
 
     def _job_arn(self) -> str:

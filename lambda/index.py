@@ -44,6 +44,7 @@ def _handler(event: dict):
         event,
         personalize=_client("personalize"),
         s3=_client("s3"),
+        cloudformation=_client("cloudformation"),
         clock=time.time,
         query_interval_seconds=_query_interval_seconds(),
     )
@@ -51,7 +52,7 @@ def _handler(event: dict):
 
 @functools.cache
 def _client(service_name: str):
-    # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_S3.
+    # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_<SERVICE> (PERSONALIZE, S3, CLOUDFORMATION).
     return boto3.client(service_name, config=_CLIENT_CONFIG)
 
 

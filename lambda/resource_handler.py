@@ -2,6 +2,9 @@
 
 from collections.abc import Callable
 
+from job_log import log_job_event
+from stack_status import is_rolling_back
+
 
 class ResourceHandler:
     """Serves one event; `on_event` and `is_complete` are what the Provider framework calls.
@@ -9,10 +12,13 @@ class ResourceHandler:
     A subclass implements `on_create/on_update/on_delete` and `is_create_complete/...`.
     """
 
-    def __init__(self, event: dict, *, personalize, clock: Callable[[], float], query_interval_seconds: float):
+    def __init__(
+        self, event: dict, *, personalize, cloudformation, clock: Callable[[], float], query_interval_seconds: float
+    ):
         self._event = event
         self._properties = event.get("ResourceProperties", {})
         self._personalize = personalize
+        self._cloudformation = cloudformation
         self._clock = clock
         self._query_interval_seconds = query_interval_seconds
 
@@ -39,6 +45,14 @@ class ResourceHandler:
 
     def is_delete_complete(self) -> dict:
         return {"IsComplete": True}
+
+    def _rolling_back(self) -> bool:
+        """True when this Update is CloudFormation putting back the previous properties."""
+        rolling_back = is_rolling_back(self._cloudformation, self._event["StackId"])
+        if rolling_back:
+            log_job_event("rollback_answered_in_place", self._event.get("PhysicalResourceId"),
+                          reason="an update rollback starts no job and waits for none")
+        return rolling_back
 
     def _for_request_type(self, on_create, on_update, on_delete):
         request_type = self._event.get("RequestType")

@@ -82,6 +82,8 @@ class JobProvider(Construct):
             ),
         )
         self._enable_waiter_tracing()
+        # Tells an update rollback from a deploy, which the Update request itself does not.
+        self.handler_role.add_to_policy(iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID]))
         framework_functions = [self._provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")]
         acknowledge_wildcards(
             self,

@@ -46,6 +46,16 @@ def s3():
 
 
 @pytest.fixture
+def cloudformation():
+    return _client("cloudformation")
+
+
+@pytest.fixture
+def cloudformation_stub(cloudformation):
+    yield from _stubbed(cloudformation)
+
+
+@pytest.fixture
 def personalize_stub(personalize):
     yield from _stubbed(personalize)
 
@@ -61,10 +71,11 @@ def clock():
 
 
 @pytest.fixture
-def make_handler(personalize, s3, personalize_stub, s3_stub, clock):
+def make_handler(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
     def make(event: dict) -> BatchInferenceJobHandler:
         return BatchInferenceJobHandler(
-            event, personalize=personalize, s3=s3, clock=clock, query_interval_seconds=QUERY_INTERVAL_SECONDS
+            event, personalize=personalize, s3=s3, cloudformation=cloudformation, clock=clock,
+            query_interval_seconds=QUERY_INTERVAL_SECONDS,
         )
 
     return make

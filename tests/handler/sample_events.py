@@ -111,3 +111,35 @@ def minimal_request(request_id: str = CREATE_REQUEST_ID) -> dict:
 
 def stub_input_found(s3_stub) -> None:
     s3_stub.add_response("head_object", {"ContentLength": 2048}, {"Bucket": INPUT_BUCKET, "Key": INPUT_KEY})
+
+
+def segment_job_arn(name: str) -> str:
+    return f"arn:aws:personalize:us-east-1:{ACCOUNT}:batch-segment-job/{name}"
+
+
+def wait_properties(**overrides) -> dict:
+    """A wait segment's properties as the construct's chain writes them, for the job `create_event`
+    starts: the first of three segments of a 3-hour wait; `overrides` as in `properties`."""
+    merged = {
+        "ServiceToken": SERVICE_TOKEN,
+        "JobArn": job_arn(expected_name()),
+        "JobStatus": "IN PROGRESS",
+        "OutputPath": OUTPUT_PATH,
+        "Segment": "1",
+        "TimeoutSeconds": "3480",
+        "TotalTimeoutSeconds": "10800",
+        "PollIntervalSeconds": "60",
+        "OnTimeout": "Continue",
+        **overrides,
+    }
+    return {key: value for key, value in merged.items() if value is not None}
+
+
+def stub_stack_status(cloudformation_stub, status: str) -> None:
+    """DescribeStacks, which an Update asks to tell a rollback from a deploy."""
+    cloudformation_stub.add_response(
+        "describe_stacks",
+        {"Stacks": [{"StackName": "shop-stack", "StackId": STACK_ID, "StackStatus": status,
+                     "CreationTime": datetime.datetime.fromtimestamp(START_TIME, datetime.timezone.utc)}]},
+        {"StackName": STACK_ID},
+    )

@@ -100,12 +100,12 @@ def test_theme_generation_sends_mode_and_item_name_field(make_handler, personali
     make_handler(create_event(properties(JobMode="THEME_GENERATION", ThemeItemNameField="TITLE"))).on_event()
 
 
-def test_field_an_old_botocore_lacks_fails_naming_the_botocore_version(tmp_path, s3, s3_stub, clock):
+def test_field_an_old_botocore_lacks_fails_naming_the_botocore_version(tmp_path, s3, s3_stub, cloudformation, clock):
     old_personalize = _client_without_ranking_influence(tmp_path)
     stub_input_found(s3_stub)
     event = create_event(properties(RankingInfluence={"POPULARITY": "0.3"}))
     handler = BatchInferenceJobHandler(
-        event, personalize=old_personalize, s3=s3, clock=clock, query_interval_seconds=10
+        event, personalize=old_personalize, s3=s3, cloudformation=cloudformation, clock=clock, query_interval_seconds=10
     )
     with Stubber(old_personalize) as stubber:
         stubber.add_response("create_batch_inference_job", _CREATED)

@@ -20,6 +20,7 @@ from .sample_events import (
     minimal_request,
     properties,
     stub_input_found,
+    stub_stack_status,
     update_event,
     waiting_event,
 )
@@ -388,12 +389,15 @@ def test_update_of_wait_settings_still_validates_them(make_handler):
     "changed",
     [{"InputVersion": "new-asset-hash"}, {"NumResults": "10"}, {"JobNamePrefix": "weekly"}, {"FilterArn": None}],
 )
-def test_update_that_changes_the_job_starts_a_new_one_under_a_new_id(make_handler, personalize_stub, s3_stub, changed):
+def test_update_that_changes_the_job_starts_a_new_one_under_a_new_id(
+    make_handler, personalize_stub, s3_stub, cloudformation_stub, changed
+):
     old = properties(FilterArn="arn:aws:personalize:us-east-1:123456789012:filter/old")
     new = {**old, **changed}
     new = {key: value for key, value in new.items() if value is not None}
     prefix = new["JobNamePrefix"]
     new_arn = job_arn(expected_name(UPDATE_REQUEST_ID, prefix=prefix))
+    stub_stack_status(cloudformation_stub, "UPDATE_IN_PROGRESS")
     stub_input_found(s3_stub)
     personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": new_arn})
 
@@ -401,6 +405,20 @@ def test_update_that_changes_the_job_starts_a_new_one_under_a_new_id(make_handle
 
     assert result == {"PhysicalResourceId": new_arn, "StartedAt": START_TIME}
     assert new_arn != ARN
+
+
+def test_an_update_rollback_keeps_the_job_of_the_failed_deploy_and_starts_none(make_handler, personalize_stub, cloudformation_stub):
+    # CloudFormation puts the previous properties back on the job the failed deploy started.
+    event = update_event(NEW_ARN, properties(InputVersion="new-asset-hash"), properties())
+    stub_stack_status(cloudformation_stub, "UPDATE_ROLLBACK_IN_PROGRESS")
+
+    result = make_handler(event).on_event()
+
+    assert result == {"PhysicalResourceId": NEW_ARN}
+    # is_complete reads the kept job once and answers with it, whatever its state.
+    _describe(personalize_stub, "IN PROGRESS", arn=NEW_ARN)
+    completed = make_handler(waiting_event(event, result)).is_complete()
+    assert completed["IsComplete"] is True and completed["Data"]["JobArn"] == NEW_ARN
 
 
 def test_update_that_started_a_new_job_waits_for_it(make_handler, personalize_stub):

@@ -29,12 +29,13 @@ ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:batch-segment-job/{NAME}"
 
 
 @pytest.fixture
-def make_segment_handler(personalize, s3, personalize_stub, s3_stub, clock):
+def make_segment_handler(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
     def make(event: dict) -> BatchSegmentJobHandler:
         return BatchSegmentJobHandler(
             {**event, "ResourceType": RESOURCE_TYPE},
             personalize=personalize,
             s3=s3,
+            cloudformation=cloudformation,
             clock=clock,
             query_interval_seconds=QUERY_INTERVAL_SECONDS,
         )
