@@ -444,3 +444,134 @@ def test_delete_calls_nothing_and_keeps_the_physical_id(make_handler, physical_i
 def test_unknown_request_type_is_refused(make_handler):
     with pytest.raises(ValueError, match="Unsupported RequestType 'Restart'"):
         make_handler({**create_event(), "RequestType": "Restart"}).on_event()
+
+
+# Waits past the hour (TotalTimeoutSeconds, OnTimeout) and wait=False (Wait)
+
+# The job resource of a 3-hour wait: the first share, then wait segments take over.
+CHAINED = {"TimeoutSeconds": "3480", "TotalTimeoutSeconds": "10800", "OnTimeout": "Continue"}
+
+
+def _completed(status: str, arn: str = ARN) -> dict:
+    return {
+        "IsComplete": True,
+        "Data": {"JobArn": arn, "JobName": arn.rsplit("/", 1)[1], "Status": status, "OutputPath": OUTPUT_PATH},
+    }
+
+
+def test_a_chained_wait_sends_no_wait_setting_to_personalize(make_handler, personalize_stub, s3_stub):
+    stub_input_found(s3_stub)
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
+
+    result = make_handler(create_event(properties(**CHAINED, Wait="true"))).on_event()
+
+    assert result == {"PhysicalResourceId": ARN, "StartedAt": START_TIME}
+
+
+def test_a_chained_job_resource_hands_the_running_job_over_at_its_share_end(make_handler, personalize_stub, clock, capsys):
+    clock.now = START_TIME + 3480
+    _describe(personalize_stub, "IN PROGRESS")
+
+    result = make_handler(_started(create_event(properties(**CHAINED)))).is_complete()
+
+    assert result == _completed("IN PROGRESS")
+    assert _logged(capsys)[-1] == {"event": "wait_continued", "jobArn": ARN, "status": "IN PROGRESS", "waitedSeconds": 3480}
+
+
+def test_a_chained_job_resource_hands_over_an_unknown_status_when_describe_is_throttled(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3481
+    _describe_fails(personalize_stub, "ThrottlingException")
+
+    assert make_handler(_started(create_event(properties(**CHAINED)))).is_complete() == _completed("UNKNOWN")
+
+
+def test_a_chained_job_resource_keeps_waiting_before_its_share_end(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3450  # a poll tick, 30 s before the share ends
+    _describe(personalize_stub, "IN PROGRESS")
+
+    assert make_handler(_started(create_event(properties(**CHAINED)))).is_complete() == NOT_COMPLETE
+
+
+def test_a_job_never_created_within_the_first_share_of_a_chained_wait_says_waiting_longer_does_not_help(
+    make_handler, personalize_stub, clock
+):
+    clock.now = START_TIME + 3480
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+
+    # Nothing to hand over: no create is queued, and the next segment must not get a job that may never exist.
+    with pytest.raises(TimeoutError) as raised:
+        make_handler(_started(create_event(properties(**CHAINED)))).is_complete()
+
+    message = str(raised.value)
+    assert message.startswith(
+        f"Batch inference job {ARN} was never created within 3480 s (a longer timeout does not help: "
+        "the job must start within its resource's first share): Personalize kept deferring it (LimitExceededException"
+    )
+    assert "deploy again once the running jobs have finished" in message
+
+
+@pytest.mark.parametrize("status", ["PENDING", "CREATE PENDING", "CREATE IN_PROGRESS", "IN PROGRESS"])
+def test_without_waiting_the_job_completes_once_personalize_has_it(make_handler, personalize_stub, capsys, status):
+    _describe(personalize_stub, status)
+
+    assert make_handler(_started(create_event(properties(Wait="false")))).is_complete() == _completed(status)
+    assert _logged(capsys)[-1]["event"] == "job_running"
+
+
+def test_without_waiting_a_job_that_already_ended_completes_as_such(make_handler, personalize_stub):
+    _describe(personalize_stub, "ACTIVE")
+
+    assert make_handler(_started(create_event(properties(Wait="false")))).is_complete() == _completed("ACTIVE")
+
+
+def test_without_waiting_a_failed_job_still_fails_the_deploy(make_handler, personalize_stub):
+    _describe(personalize_stub, "CREATE FAILED", failure_reason="Role cannot read the input.")
+
+    with pytest.raises(RuntimeError, match=rf"Batch inference job {ARN} failed: Role cannot read the input\."):
+        make_handler(_started(create_event(properties(Wait="false")))).is_complete()
+
+
+def test_without_waiting_a_deferred_job_is_created_again_and_not_complete_yet(make_handler, personalize_stub):
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
+
+    assert make_handler(_started(create_event(properties(Wait="false")))).is_complete() == NOT_COMPLETE
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (properties(), properties(**CHAINED)),
+        (properties(**CHAINED), properties()),
+        (properties(**CHAINED), properties(**{**CHAINED, "TotalTimeoutSeconds": "43200"})),
+        (properties(**CHAINED), properties(**{**CHAINED, "OnTimeout": "Fail"})),
+        (properties(), properties(Wait="false")),
+        (properties(Wait="false"), properties(Wait="true")),
+    ],
+    ids=["to-chained", "from-chained", "total", "on-timeout", "no-wait", "wait-again"],
+)
+def test_update_of_how_long_or_whether_to_wait_starts_no_job_and_calls_nothing(make_handler, old, new):
+    # Every Stubber (Personalize, S3, CloudFormation) holds nothing: a create or any other call would fail.
+    assert make_handler(update_event(ARN, old, new)).on_event() == {"PhysicalResourceId": ARN}
+
+
+def test_update_to_a_chained_wait_hands_the_running_job_to_the_new_segments(make_handler, personalize_stub):
+    event = update_event(ARN, properties(), properties(**CHAINED))
+    _describe(personalize_stub, "IN PROGRESS")
+
+    assert make_handler(waiting_event(event, {"PhysicalResourceId": ARN})).is_complete() == _completed("IN PROGRESS")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"OnTimeout": "Later"}, r"Property OnTimeout must be one of Fail, Continue, got 'Later'"),
+        ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 1 and at most 43200"),
+        ({"Wait": "no"}, r"Property Wait must be true or false, got 'no'"),
+    ],
+)
+def test_bad_wait_setting_fails_create_and_update_naming_it_before_any_call(make_handler, overrides, message):
+    with pytest.raises(PropertyError, match=message):
+        make_handler(create_event(properties(**overrides))).on_event()
+    with pytest.raises(PropertyError, match=message):
+        make_handler(update_event(ARN, properties(), properties(**overrides))).on_event()
