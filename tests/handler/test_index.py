@@ -7,7 +7,7 @@ import time
 import boto3
 import pytest
 
-from .sample_events import create_event, delete_event, described_job, expected_name, job_arn, properties
+from .sample_events import create_event, delete_event, described_job, expected_name, job_arn, properties, wait_properties
 
 ARN = job_arn(expected_name())
 
@@ -120,3 +120,25 @@ def test_create_is_served_through_on_event_with_the_real_clock(index, personaliz
     assert set(result) == {"PhysicalResourceId", "StartedAt"}
     assert result["PhysicalResourceId"] == ARN
     assert before <= result["StartedAt"] <= time.time()
+
+
+def _wait_event(**overrides) -> dict:
+    return {**create_event(wait_properties(**overrides)), "ResourceType": "Custom::PersonalizeBatchJobWait"}
+
+
+def test_wait_segments_are_dispatched_to_their_handler(index):
+    from batch_job_wait import BatchJobWaitHandler
+
+    assert isinstance(index._handler(_wait_event()), BatchJobWaitHandler)
+    assert index._HANDLERS["Custom::PersonalizeBatchJobWait"] is BatchJobWaitHandler
+
+
+def test_a_wait_segment_is_served_through_on_event_and_is_complete(index):
+    # No stub is queued: the segment answers its id at once, and one after the job's end needs no call.
+    before = time.time()
+    result = index.on_event(_wait_event(JobStatus="ACTIVE"), None)
+
+    assert result["PhysicalResourceId"] == f"{ARN}/wait-1"
+    assert before <= result["StartedAt"] <= time.time()
+    completed = index.is_complete({**_wait_event(JobStatus="ACTIVE"), **result}, None)
+    assert completed["IsComplete"] is True and completed["Data"]["JobArn"] == ARN

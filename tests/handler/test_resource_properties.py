@@ -1,6 +1,6 @@
 import pytest
 
-from resource_properties import PropertyError, drop_absent, float_map, integer, required
+from resource_properties import PropertyError, boolean, choice, drop_absent, float_map, integer, required
 
 
 def test_integer_converts_the_string_cloudformation_sends():
@@ -47,3 +47,34 @@ def test_float_map_refuses_what_is_no_map():
 
 def test_drop_absent_keeps_values_and_zeroes_but_not_none_or_empty_containers():
     assert drop_absent({"a": "x", "b": None, "c": [], "d": {}, "e": "", "f": 0, "g": [1]}) == {"a": "x", "f": 0, "g": [1]}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("false", False), (" TRUE ", True), ("False", False), (True, True), (False, False)])
+def test_boolean_reads_what_cloudformation_sends_for_true_and_false(raw, expected):
+    assert boolean({"Wait": raw}, "Wait", default=not expected) is expected
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_boolean_absent_or_empty_is_the_default(default):
+    assert boolean({}, "Wait", default=default) is default
+    assert boolean({"Wait": ""}, "Wait", default=default) is default
+
+
+@pytest.mark.parametrize("raw", ["yes", "0", "1", "t", "truth"])
+def test_boolean_refuses_anything_else_naming_the_property_and_value(raw):
+    with pytest.raises(PropertyError, match=rf"Property Wait must be true or false, got '{raw}'"):
+        boolean({"Wait": raw}, "Wait", default=True)
+
+
+def test_choice_returns_an_allowed_value_or_the_default_when_absent():
+    allowed = ("Fail", "Continue")
+    assert choice({"OnTimeout": "Continue"}, "OnTimeout", allowed, default="Fail") == "Continue"
+    assert choice({"OnTimeout": "Fail"}, "OnTimeout", allowed, default="Continue") == "Fail"
+    assert choice({}, "OnTimeout", allowed, default="Fail") == "Fail"
+    assert choice({"OnTimeout": ""}, "OnTimeout", allowed, default="Continue") == "Continue"
+
+
+@pytest.mark.parametrize("raw", ["continue", "Later", " Fail"])
+def test_choice_refuses_other_values_exactly_naming_the_allowed_ones(raw):
+    with pytest.raises(PropertyError, match=rf"Property OnTimeout must be one of Fail, Continue, got '{raw}'"):
+        choice({"OnTimeout": raw}, "OnTimeout", ("Fail", "Continue"), default="Fail")
