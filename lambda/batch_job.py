@@ -50,10 +50,13 @@ class BatchJobHandler(ResourceHandler):
         return self._start_job()
 
     def on_update(self) -> dict:
-        # An update rollback keeps the job the failed deploy started: it cannot be undone, and
-        # starting another would make the rollback wait hours for a re-run.
-        if self._job_defining_properties_changed() and not self._rolling_back():
-            return self._start_job()
+        if self._job_defining_properties_changed():
+            if not self._rolling_back():
+                return self._start_job()
+            # An update rollback keeps the job the failed deploy started, which may not even
+            # exist: it cannot be undone, and starting another would make the rollback wait
+            # hours for a re-run. Nothing here may fail, or the stack is left UPDATE_ROLLBACK_FAILED.
+            return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
         # Fail the deploy that brings a bad wait setting, not a later one that starts a job.
         WaitPlan.from_properties(self._properties)
         self._retag_job()
@@ -185,6 +188,10 @@ class BatchJobHandler(ResourceHandler):
         try:
             job = self.describe(self._personalize, arn)
         except AWS_ERRORS as error:
+            if error_code(error) == "ResourceNotFoundException":
+                # A rollback can keep a job whose create was still deferred: say so, don't fail.
+                log_job_event("job_not_found", arn)
+                return self._watch().result(arn, "UNKNOWN")
             raise_unless_transient(error, arn)
             return NOT_COMPLETE
         return self._watch().result(arn, job["status"])
