@@ -14,9 +14,10 @@ from .table import render
 # name: (what it measures, how: runs -> rows); waiting and the suite are measured once (see their modules).
 PARTS = {
     "synth": ("synth cost of the example app, an empty stack and a hand-written one", synth_cost.measure),
-    "scale": ("1 to 100 jobs in a stack, and the most that fit", scale.measure),
+    "scale": ("1 to 100 jobs in a stack, and the most that fit, with 1-hour and 12-hour timeouts", scale.measure),
     "handler": ("handler asset size and cold import", handler_cost.measure),
-    "waiting": ("deploy lag and Describe rate on the emulator (virtual clock)", lambda _runs: waiting.measure()),
+    "waiting": ("deploy lag, Describe calls and wait segments on the emulator (virtual clock), 10 min to 11 h jobs",
+                lambda _runs: waiting.measure()),
     "suite": ("the test suite, python -m pytest -n 2 (several minutes)", lambda _runs: suite_time.measure()),
 }
 
