@@ -1,20 +1,26 @@
 """Scale: many jobs in one stack sharing one input bucket, one output bucket and one role. What
 each extra job adds (resources, Lambda functions, synth time) and how many jobs fit one stack
-before a CloudFormation, S3 or IAM limit is hit."""
+before a CloudFormation, S3 or IAM limit is hit: jobs with the default one-hour timeout, and
+jobs that wait up to 12 hours, each of them its own resource and 12 wait segments."""
 
 import math
+import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .runs import interleaved, median, paired_ratio, progress
-from .stack_limits import LIMITS, StackUsage, stack_usage
+from .stack_limits import LIMITS, RESOURCES, TEMPLATE, StackUsage, stack_usage
 from .synth import SynthError, python_app, synth
 from .table import Row, judged, ratio, seconds
 
 SIZES = (1, 10, 50, 100)
 RESOURCES_PER_JOB_TARGET = 2
 TIME_RATIO_TARGET = 2.0
+LONG_TIMEOUT_HOURS = 12
+LONG_SIZES = (1, 10)
+RESOURCES_PER_LONG_JOB_TARGET = 13  # the job's resource and 12 wait segments of 58 minutes
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,12 @@ class Probe:
 
     def why_not(self) -> str:
         if self.usage is None:
+            # CDK checks the resource count itself, and lists every resource type in its message.
+            too_many = re.search(
+                r"TooManyResourcesInStack: .*?: (\d+) is greater than allowed maximum of (\d+)", self.synth_error
+            )
+            if too_many:
+                return f"synth fails, CDK's TooManyResourcesInStack: {too_many[1]} resources > {too_many[2]}"
             return f"synth fails: {self.synth_error}"
         return "; ".join(f"{limit.name} {self.usage.describe(limit)}" for limit in self.usage.exceeded())
 
@@ -51,7 +63,7 @@ def measure(runs: int) -> list[Row]:
     functions = [probes[jobs].usage.lambda_functions for jobs in SIZES]
     per_job = (resources[-1] - resources[0]) / (last - first)
     time_ratio = paired_ratio(samples, str(last), str(first))
-    largest = _largest_fitting(probes)
+    largest = _largest_fitting(probes, lambda jobs: _synth_usage(jobs)[1])
     sizes = " / ".join(map(str, SIZES))
     return [
         Row(f"Scale: synth time at {sizes} jobs", " / ".join(seconds(median(samples[str(jobs)])) for jobs in SIZES)),
@@ -68,17 +80,44 @@ def measure(runs: int) -> list[Row]:
             for limit in LIMITS
         ),
         Row("Scale: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),
+        *_long_timeout_rows(),
     ]
 
 
-def _synth_usage(jobs: int) -> tuple[float, StackUsage]:
-    """Synthesize the scale app with this many jobs: the seconds it took and what its stack uses."""
+def _long_timeout_rows() -> list[Row]:
+    """Jobs with a 12-hour timeout: what each adds, and how many fit one stack (not timed)."""
+    hours = LONG_TIMEOUT_HOURS
+
+    def usage(jobs: int) -> StackUsage:
+        return _synth_usage(jobs, hours)[1]
+
+    probes = {}
+    for jobs in LONG_SIZES:
+        progress(f"scale: {jobs} jobs with a {hours}-hour timeout")
+        probes[jobs] = Probe(usage(jobs))
+    first, last = LONG_SIZES[0], LONG_SIZES[-1]
+    per_job = (probes[last].usage.resources - probes[first].usage.resources) / (last - first)
+    largest = _largest_fitting(probes, usage, what=f"{hours}-hour jobs")
+    label = f"Scale, {hours}-h timeout"
+    return [
+        judged(f"{label}: resources per extra job (R{last}-R{first})/{last - first}", f"{per_job:.2f}",
+               f"<= {RESOURCES_PER_LONG_JOB_TARGET} (job + 12 segments)", per_job <= RESOURCES_PER_LONG_JOB_TARGET),
+        Row(f"{label}: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),
+        Row(f"{label}, {largest} jobs: {RESOURCES.name} / {TEMPLATE.name}",
+            f"{probes[largest].usage.describe(RESOURCES)} / {probes[largest].usage.describe(TEMPLATE)}"),
+    ]
+
+
+def _synth_usage(jobs: int, timeout_hours: int | None = None) -> tuple[float, StackUsage]:
+    """Synthesize the scale app with this many jobs (and this timeout, if given): the seconds it
+    took and what its stack uses."""
+    timeout = [] if timeout_hours is None else [str(timeout_hours)]
     with tempfile.TemporaryDirectory(prefix=f"bench-scale-{jobs}-") as outdir:
-        elapsed = synth([*python_app("bench.scale_app"), str(jobs)], Path(outdir))
+        elapsed = synth([*python_app("bench.scale_app"), str(jobs), *timeout], Path(outdir))
         return elapsed, stack_usage(Path(outdir))
 
 
-def _largest_fitting(probes: dict[int, Probe]) -> int:
+def _largest_fitting(probes: dict[int, Probe], usage: Callable[[int], StackUsage], *, what: str = "jobs") -> int:
     """The most jobs whose stack fits every limit, assuming use grows with the job count.
 
     Starts from the straight-line guess the measured sizes give, checks it and the next size,
@@ -89,9 +128,9 @@ def _largest_fitting(probes: dict[int, Probe]) -> int:
 
     def fits(jobs: int) -> bool:
         if jobs not in probes:
-            progress(f"scale: largest stack, trying {jobs} jobs")
+            progress(f"scale: largest stack, trying {jobs} {what}")
             try:
-                probes[jobs] = Probe(_synth_usage(jobs)[1])
+                probes[jobs] = Probe(usage(jobs))
             except SynthError as error:
                 probes[jobs] = Probe(None, str(error).splitlines()[-1])
         return probes[jobs].fits

@@ -1,7 +1,9 @@
 """A CDK app with N batch inference jobs in one stack, all sharing one input bucket, one
-output bucket and one service role: how a team runs many jobs side by side.
+output bucket and one service role: how a team runs many jobs side by side. An optional second
+argument gives every job that timeout in hours (default: the construct's one hour).
 
     CDK_OUTDIR=/tmp/out python -m bench.scale_app 100
+    CDK_OUTDIR=/tmp/out python -m bench.scale_app 30 12
 """
 
 import sys
@@ -17,6 +19,7 @@ SOLUTION_VERSION_ARN = "arn:aws:personalize:us-east-1:111122223333:solution/movi
 
 def main() -> None:
     jobs = int(sys.argv[1])
+    timeout = {"timeout": cdk.Duration.hours(int(sys.argv[2]))} if len(sys.argv) > 2 else {}
     app = cdk.App()
     stack = cdk.Stack(app, "BenchScale")
     secure = {
@@ -36,6 +39,7 @@ def main() -> None:
             input=BatchInput.from_bucket(inputs, f"in/{number}.json"),
             output=BatchOutput.to_bucket(outputs, f"out/{number}/"),
             role=role,
+            **timeout,
         )
     app.synth()
 
