@@ -3,7 +3,9 @@ baseline the library's synth time is compared with.
 
 Secure input and output buckets (and the access-log bucket) with their policies, the service
 role and its policy, the upload of the example input, a custom_resources.Provider running the
-handler in lambda/, and one Custom::PersonalizeBatchInferenceJob with the library's properties.
+handler in lambda/, and one Custom::PersonalizeBatchInferenceJob with the library's properties,
+waiting up to 3 hours as app.py's job does: its own 58 minutes, then three
+Custom::PersonalizeBatchJobWait segments.
 It is not cdk-nag clean (no acknowledgements) and makes no checks: it is what a team would
 write once for one job.
 """
@@ -105,13 +107,34 @@ def build(stack: cdk.Stack) -> None:
             "RoleArn": role.role_arn,
             "NumResults": "10",
             "TimeoutSeconds": 3480,
+            "TotalTimeoutSeconds": 10800,
+            "OnTimeout": "Continue",
             "PollIntervalSeconds": 60,
         },
     )
     for dependency in (upload, inputs.policy, outputs.policy, role, handler_role):
         job.node.add_dependency(dependency)
-    cdk.CfnOutput(stack, "JobArn", value=job.get_att_string("JobArn"))
-    cdk.CfnOutput(stack, "Recommendations", value=job.get_att_string("OutputPath"))
+    last = job
+    for segment, share in enumerate((3480, 3480, 360), start=1):
+        last = cdk.CustomResource(
+            stack,
+            f"NightlyWait{segment}",
+            service_token=provider.service_token,
+            resource_type="Custom::PersonalizeBatchJobWait",
+            service_timeout=cdk.Duration.hours(1),
+            properties={
+                "JobArn": last.get_att_string("JobArn"),
+                "JobStatus": last.get_att_string("Status"),
+                "OutputPath": last.get_att_string("OutputPath"),
+                "Segment": segment,
+                "TimeoutSeconds": share,
+                "TotalTimeoutSeconds": 10800,
+                "PollIntervalSeconds": 60,
+                "OnTimeout": "Fail" if segment == 3 else "Continue",
+            },
+        )
+    cdk.CfnOutput(stack, "JobArn", value=last.get_att_string("JobArn"))
+    cdk.CfnOutput(stack, "Recommendations", value=last.get_att_string("OutputPath"))
 
 
 if __name__ == "__main__":
