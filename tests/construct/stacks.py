@@ -208,6 +208,21 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         exploration_weight=cdk.CfnParameter(stack, "ExplorationWeight", type="Number").value_as_number,
         input=BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "token-input-bucket"), "users.json"),
     )
+
+    # Waits past the hour in wait segments, a wait just within it, and wait=False.
+    stack = built.stacks["Waits"] = cdk.Stack(app, "Waits")
+    for name, construct_id, job_class, props in (
+        ("almost_hour", "AlmostHour", BatchInferenceJob, {"timeout": cdk.Duration.seconds(3500)}),
+        ("hour_and_second", "HourAndSecond", BatchInferenceJob, {"timeout": cdk.Duration.seconds(3601)}),
+        ("three_hours", "ThreeHours", BatchInferenceJob, {"timeout": cdk.Duration.hours(3), "poll_interval": cdk.Duration.minutes(5)}),
+        ("twelve_hours", "TwelveHours", BatchInferenceJob, {"timeout": cdk.Duration.hours(12)}),
+        ("long_segment", "LongAudience", BatchSegmentJob, {"timeout": cdk.Duration.minutes(150)}),
+        ("no_wait", "NoWait", BatchInferenceJob, {"wait": False, "timeout": cdk.Duration.hours(1)}),
+    ):
+        version = SEGMENTATION_VERSION_ARN if job_class is BatchSegmentJob else SOLUTION_VERSION_ARN
+        built.jobs[name] = job_class(
+            stack, construct_id, solution_version_arn=version, input=BatchInput.from_asset(str(inputs.file)), **props
+        )
     return built
 
 

@@ -74,6 +74,7 @@ SHARED_BAD_PROPS = [
     ("timeout", {"timeout": Duration.seconds(12 * 3600 + 1)}),
     ("timeout", {"timeout": Duration.seconds(3601), "wait": False}),
     ("wait", {"wait": "no"}),
+    ("wait", {"wait": 0}),
     ("timeout", {"timeout": Duration.seconds(0)}),
     ("colour", {"colour": "blue"}),
 ]
@@ -171,6 +172,9 @@ GOOD_PROPS = [
     {"tags": {f"key{i}": "v" * 256 for i in range(199)} | {"k" * 128: ""}},
     {"timeout": Duration.hours(1), "poll_interval": Duration.hours(1)},
     {"timeout": Duration.seconds(10), "poll_interval": Duration.seconds(10)},
+    {"timeout": Duration.hours(12)},
+    {"timeout": Duration.hours(12), "poll_interval": Duration.hours(12), "wait": True},
+    {"wait": False, "timeout": Duration.hours(1)},
     {"solution_version_arn": "arn:aws-cn:personalize:cn-north-1:111122223333:solution/movies/version/1a2b3c"},
     {"filter_arn": "arn:aws:personalize:eu-west-1:111122223333:filter/no-watched"},
 ]
@@ -200,3 +204,12 @@ def test_exploration_values_reach_the_job_with_every_digit_written(stack, bucket
     make_job(stack, bucket_input, exploration_weight=0.1234567, exploration_item_age_cut_off=1234567)
     (job,) = Template.from_stack(stack).find_resources("Custom::PersonalizeBatchInferenceJob").values()
     assert job["Properties"]["ItemExplorationConfig"] == {"explorationWeight": "0.1234567", "explorationItemAgeCutOff": "1234567"}
+
+
+def test_the_longest_timeout_waits_in_twelve_segments_and_wait_false_in_none(stack, bucket_input):
+    longest = BatchInferenceJob(stack, "Longest", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, timeout=Duration.hours(12))
+    no_wait = BatchInferenceJob(
+        stack, "NoWait", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, wait=False, timeout=Duration.hours(1)
+    )
+    assert longest.node.try_find_child("Wait12") is not None and longest.node.try_find_child("Wait13") is None
+    assert [child.node.id for child in no_wait.node.children if child.node.id.startswith("Wait")] == []
