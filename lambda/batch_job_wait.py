@@ -46,6 +46,7 @@ class BatchJobWaitHandler(ResourceHandler):
     def _start_share(self) -> dict:
         arn = self._job_arn()
         segment = integer(self._properties, "Segment")
+        required(self._properties, "OutputPath")
         WaitPlan.from_properties(self._properties)
         self._job_type(arn)
         return {"PhysicalResourceId": f"{arn}/wait-{segment}", "StartedAt": self._clock()}

@@ -45,7 +45,7 @@ class WaitPlan(NamedTuple):
     @classmethod
     def from_properties(cls, properties: dict) -> "WaitPlan":
         timeout_seconds = integer(properties, "TimeoutSeconds", maximum=_MAX_SHARE_SECONDS)
-        total = integer(properties, "TotalTimeoutSeconds", maximum=_MAX_TOTAL_SECONDS, optional=True)
+        total = integer(properties, "TotalTimeoutSeconds", minimum=timeout_seconds, maximum=_MAX_TOTAL_SECONDS, optional=True)
         return cls(
             timeout_seconds=timeout_seconds,
             poll_interval_seconds=integer(properties, "PollIntervalSeconds"),

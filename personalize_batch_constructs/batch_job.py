@@ -210,9 +210,6 @@ class BatchJob(Construct):
                 f"got {timeout_seconds} s"
             )
         shares = wait_shares(timeout_seconds)
-        if not wait:
-            # Only the job's start is waited for, which cannot outlast its resource's hour.
-            shares = shares[:1]
         poll_seconds = prop_checks.check_duration(
             "poll_interval", props.get("poll_interval", _DEFAULT_POLL_INTERVAL),
             at_least_seconds=int(QUERY_INTERVAL.to_seconds()), at_most_seconds=timeout_seconds,

@@ -421,6 +421,25 @@ def test_an_update_rollback_keeps_the_job_of_the_failed_deploy_and_starts_none(m
     assert completed["IsComplete"] is True and completed["Data"]["JobArn"] == NEW_ARN
 
 
+def test_an_update_rollback_keeping_a_job_never_created_completes_without_failing(
+    make_handler, personalize_stub, cloudformation_stub
+):
+    # The failed deploy's job was still deferred at the quota: failing here would leave the stack
+    # UPDATE_ROLLBACK_FAILED, so the rollback says it does not know the status instead.
+    event = update_event(NEW_ARN, properties(InputVersion="new-asset-hash", JobTags=[{"tagKey": "team", "tagValue": "a"}]), properties())
+    stub_stack_status(cloudformation_stub, "UPDATE_ROLLBACK_IN_PROGRESS")
+    result = make_handler(event).on_event()  # no TagResource on a job that does not exist
+    personalize_stub.add_client_error(
+        "describe_batch_inference_job", "ResourceNotFoundException", "not found", 404,
+        expected_params={"batchInferenceJobArn": NEW_ARN},
+    )
+
+    completed = make_handler(waiting_event(event, result)).is_complete()
+
+    assert result == {"PhysicalResourceId": NEW_ARN}
+    assert completed["IsComplete"] is True and completed["Data"]["Status"] == "UNKNOWN"
+
+
 def test_update_that_started_a_new_job_waits_for_it(make_handler, personalize_stub):
     event = update_event(ARN, properties(), properties(InputVersion="new-asset-hash"))
     waiting = waiting_event(event, {"PhysicalResourceId": NEW_ARN, "StartedAt": START_TIME})
@@ -566,7 +585,8 @@ def test_update_to_a_chained_wait_hands_the_running_job_to_the_new_segments(make
     ("overrides", "message"),
     [
         ({"OnTimeout": "Later"}, r"Property OnTimeout must be one of Fail, Continue, got 'Later'"),
-        ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 1 and at most 43200"),
+        ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 3600 and at most 43200"),
+        ({"TotalTimeoutSeconds": "60"}, r"Property TotalTimeoutSeconds must be at least 3600 and at most 43200, got 60"),
         ({"Wait": "no"}, r"Property Wait must be true or false, got 'no'"),
     ],
 )

@@ -151,7 +151,10 @@ BAD_PROPERTIES = [
     ({"JobArn": None}, r"Property JobArn is required"),
     ({"OnTimeout": "Later"}, r"Property OnTimeout must be one of Fail, Continue, got 'Later'"),
     ({"OnTimeout": "continue"}, r"Property OnTimeout must be one of Fail, Continue, got 'continue'"),
-    ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 1 and at most 43200, got 43201"),
+    ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 43201"),
+    # The whole wait cannot be shorter than this segment's share of it.
+    ({"TotalTimeoutSeconds": "600"}, r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 600"),
+    ({"OutputPath": None}, r"Property OutputPath is required"),
     ({"TotalTimeoutSeconds": "12h"}, r"Property TotalTimeoutSeconds must be a whole number"),
     ({"TimeoutSeconds": "3601"}, r"Property TimeoutSeconds must be at least 1 and at most 3600"),
     ({"TimeoutSeconds": None}, r"Property TimeoutSeconds is required"),
