@@ -1,5 +1,5 @@
-"""One moto server and the synthesized stacks per test session; a fresh account, emulator and
-virtual clock per test."""
+"""One moto server, one CloudFormation endpoint and the synthesized stacks per test session; a
+fresh account, emulator, set of stacks and virtual clock per test."""
 
 import os
 import subprocess
@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .driver.cloud_assembly import StackArtifact, read_stack
+from .driver.cloudformation_endpoint import CloudFormationEndpoint
 from .driver.stack_deployment import StackDeployment
 from .emulator import PersonalizeEmulator
 from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, moto_server
@@ -24,6 +25,19 @@ EXAMPLE_STACK = "PersonalizeBatchExample"
 def aws_endpoint():
     with moto_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def cloudformation_endpoint():
+    with CloudFormationEndpoint() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def cloudformation(cloudformation_endpoint) -> CloudFormationEndpoint:
+    """DescribeStacks for the stacks this test deploys, and no others."""
+    cloudformation_endpoint.reset()
+    return cloudformation_endpoint
 
 
 @pytest.fixture(scope="session")

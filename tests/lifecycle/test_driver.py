@@ -2,6 +2,7 @@
 the real thing, every scenario proves less, so its rules are pinned here."""
 
 import pytest
+from botocore.exceptions import ClientError
 
 from .driver.intrinsics import NO_VALUE, ResolutionContext, references, resolve
 from .driver.provider_framework import (
@@ -14,6 +15,8 @@ from .driver.provider_framework import (
     waiter_settings,
 )
 from .driver.stack_deployment import _as_cloudformation_sends
+from .local_aws import ACCOUNT_ID, REGION, client
+from .virtual_clock import DEFAULT_START
 
 CONTEXT = ResolutionContext(
     ref=lambda name: {"Bucket": "my-bucket", "AWS::Region": "us-east-1", "AWS::NoValue": NO_VALUE}.get(name, f"ref-{name}"),
@@ -123,3 +126,42 @@ def test_data_with_is_complete_false_fails_the_resource():
 def test_a_delete_may_not_change_the_physical_id():
     response = _framework(lambda event: {"PhysicalResourceId": "other"}).on_event(_request("Delete", PhysicalResourceId="arn:job"), now=0)
     assert response.status == "FAILED" and "cannot change the physical resource ID" in response.reason
+
+
+# ---------------------------------------------------------------------------------------------
+# DescribeStacks on loopback, as the handler's boto3 client reads it
+
+
+def test_describe_stacks_answers_what_boto3_parses(cloudformation):
+    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/Shop/0a1b2c3d-0000-4000-8000-000000000000"
+    cloudformation.publish(stack_id, "Shop", "UPDATE_IN_PROGRESS", at=DEFAULT_START)
+    cloudformation.publish(stack_id, "Shop", "UPDATE_ROLLBACK_IN_PROGRESS", at=DEFAULT_START + 60, reason="The following resource(s) failed to update: [Job]. ")
+    describe = client("cloudformation", cloudformation.url).describe_stacks
+
+    for name in (stack_id, "Shop"):
+        (stack,) = describe(StackName=name)["Stacks"]
+        assert stack["StackId"] == stack_id and stack["StackName"] == "Shop"
+        assert stack["StackStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"
+        assert stack["StackStatusReason"] == "The following resource(s) failed to update: [Job]. "
+        assert stack["CreationTime"].timestamp() == DEFAULT_START and stack["LastUpdatedTime"].timestamp() == DEFAULT_START + 60
+    with pytest.raises(ClientError) as raised:
+        describe(StackName="Elsewhere")
+    assert raised.value.response["Error"] == {"Type": "Sender", "Code": "ValidationError", "Message": "Stack with id Elsewhere does not exist"}
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+    cloudformation.publish(stack_id, "Shop", "DELETE_COMPLETE", at=DEFAULT_START + 120)
+    # A deleted stack is found by its id only, as in CloudFormation.
+    (deleted,) = describe(StackName=stack_id)["Stacks"]
+    assert deleted["StackStatus"] == "DELETE_COMPLETE" and deleted["DeletionTime"].timestamp() == DEFAULT_START + 120
+    with pytest.raises(ClientError, match="Stack with id Shop does not exist"):
+        describe(StackName="Shop")
+    assert describe()["Stacks"] == []
+    assert [call.answer for call in cloudformation.calls] == [
+        "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "ValidationError", "DELETE_COMPLETE", "ValidationError", "",
+    ]
+
+
+def test_other_actions_are_refused(cloudformation):
+    with pytest.raises(ClientError) as raised:
+        client("cloudformation", cloudformation.url).list_stacks()
+    assert raised.value.response["Error"]["Code"] == "InvalidAction"
