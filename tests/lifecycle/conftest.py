@@ -83,13 +83,14 @@ def emulator(aws_endpoint, clock):
 
 
 @pytest.fixture
-def deployment(aws_endpoint, emulator, clock):
+def deployment(aws_endpoint, emulator, clock, cloudformation):
     def make(stack_name: str) -> StackDeployment:
         return StackDeployment(
             stack_name=stack_name,
             aws_endpoint_url=aws_endpoint,
             personalize_endpoint_url=emulator.endpoint_url,
             clock=clock,
+            cloudformation=cloudformation,
         )
 
     return make

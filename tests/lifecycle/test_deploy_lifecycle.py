@@ -282,24 +282,47 @@ def test_changed_input_runs_a_new_job_and_waits_for_it(kind, scenario_stack, dep
     assert [record["jobArn"] for record in _logged(stack, "job_left_in_place")] == [first_arn]
 
 
-def test_a_failed_re_run_rolls_back_to_the_previous_job_and_its_results(kind, scenario_stack, deployment, emulator, aws_endpoint):
+def test_a_failed_re_run_rolls_back_at_once_and_a_later_deploy_runs_the_job_again(kind, scenario_stack, deployment, emulator, aws_endpoint):
     stack = deployment(kind.stack("InputChange"))
     assert stack.deploy(scenario_stack(kind.stack("InputChange"))).status == "CREATE_COMPLETE"
     job_resource = _job_resource(scenario_stack(kind.stack("InputChange")))
-    first = stack.resources[job_resource]
+    (first,) = emulator.jobs()
     emulator.faults.fail_jobs("Solution version is being retrained")
+    requests_before = len(stack.requests)
 
     result = stack.deploy(scenario_stack(kind.stack("InputChange"), "changed"))
 
     assert result.status == "UPDATE_ROLLBACK_COMPLETE"
     assert "Solution version is being retrained" in result.failure_reasons()[0]
-    assert stack.resources[job_resource].physical_id == first.physical_id
+    _, failed = emulator.jobs()
+    assert failed.status == "CREATE FAILED"
+    # The rollback starts no job and waits for none: it ends as soon as it begins.
+    statuses = {change.status: change.at for change in stack.status_history}
+    assert statuses["UPDATE_ROLLBACK_COMPLETE"] - statuses["UPDATE_ROLLBACK_IN_PROGRESS"] <= QUERY_INTERVAL
+    assert len(emulator.jobs()) == 2
+    sent = [(request["RequestType"], request["PhysicalResourceId"]) for request, _ in stack.requests[requests_before:]]
+    assert sent == [("Update", first.arn), ("Update", failed.arn)]  # the re-run, then the rollback's Update back
+    # Personalize cannot undo a job, so the resource keeps the one the failed deploy started.
+    assert stack.resources[job_resource].physical_id == failed.arn
+    # The previous job's results are where it wrote them, and the upload rolled back: the input
+    # is the one the stack declares again.
     records = [json.loads(r) for r in kind.records]
-    output = _output_lines(aws_endpoint, first.attributes["OutputPath"] + kind.input_name + ".out")
+    output = _output_lines(aws_endpoint, first.request["jobOutput"]["s3DataDestination"]["path"] + kind.input_name + ".out")
     assert [line["input"] for line in output] == records
-    # The upload rolled back too: a later re-run reads the input the stack declares again.
-    input_uri = emulator.jobs()[0].request["jobInput"]["s3DataSource"]["path"]
+    input_uri = first.request["jobInput"]["s3DataSource"]["path"]
     assert [json.loads(line) for line in _read(aws_endpoint, input_uri).splitlines()] == records
+
+    # Deploying the changed input again (the solution version retrained) runs a new job on it.
+    emulator.faults.succeed_jobs()
+    again = stack.deploy(scenario_stack(kind.stack("InputChange"), "changed"))
+
+    assert again.status == "UPDATE_COMPLETE", again.failure_reasons()
+    *_, third = emulator.jobs()
+    assert len(emulator.jobs()) == 3 and third.status == "ACTIVE"
+    assert stack.resources[job_resource].physical_id == third.arn
+    output = _output_lines(aws_endpoint, stack.resources[job_resource].attributes["OutputPath"] + kind.input_name + ".out")
+    assert [line["input"] for line in output] == [json.loads(r) for r in kind.changed_records]
+    assert stack.last_request(job_resource, "Delete")["PhysicalResourceId"] == failed.arn
 
 
 def test_changing_only_tags_retags_the_job_without_running_another(kind, scenario_stack, deployment, emulator):

@@ -4,6 +4,7 @@ the real thing, every scenario proves less, so its rules are pinned here."""
 import pytest
 from botocore.exceptions import ClientError
 
+from .driver.cloud_assembly import StackArtifact, read_stack
 from .driver.intrinsics import NO_VALUE, ResolutionContext, references, resolve
 from .driver.provider_framework import (
     CREATE_FAILED_MARKER,
@@ -14,7 +15,7 @@ from .driver.provider_framework import (
     WaiterSettings,
     waiter_settings,
 )
-from .driver.stack_deployment import _as_cloudformation_sends
+from .driver.stack_deployment import DeploymentError, StackDeployment, _as_cloudformation_sends
 from .local_aws import ACCOUNT_ID, REGION, client
 from .virtual_clock import DEFAULT_START
 
@@ -165,3 +166,170 @@ def test_other_actions_are_refused(cloudformation):
     with pytest.raises(ClientError) as raised:
         client("cloudformation", cloudformation.url).list_stacks()
     assert raised.value.response["Error"]["Code"] == "InvalidAction"
+
+
+# ---------------------------------------------------------------------------------------------
+# Update rollback of custom resources, on a probe stack whose handler does what its properties
+# say and logs the stack status DescribeStacks gives it
+
+PROBE_HANDLER = '''
+import json
+
+import boto3
+
+
+def on_event(event, context):
+    status = boto3.client("cloudformation").describe_stacks(StackName=event["StackId"])["Stacks"][0]["StackStatus"]
+    properties = event["ResourceProperties"]
+    print(json.dumps({"event": "probe", "resource": event["LogicalResourceId"], "request": event["RequestType"],
+                      "physicalId": event.get("PhysicalResourceId"), "stackStatus": status}))
+    if event["RequestType"] == "Delete":
+        return {"PhysicalResourceId": event["PhysicalResourceId"]}
+    if properties.get("Fail") == "true" or (status == "UPDATE_ROLLBACK_IN_PROGRESS" and properties.get("FailRollback") == "true"):
+        raise RuntimeError("the properties say fail")
+    return {"PhysicalResourceId": properties["Id"]}
+
+
+def is_complete(event, context):
+    properties = event["ResourceProperties"]
+    if properties.get("Hang") == "true" and event["RequestType"] != "Delete":
+        return {"IsComplete": False}
+    return {"IsComplete": True, "Data": {"Id": properties["Id"]}}
+'''
+# Per variant: each probe resource's properties. B depends on A, C and D on nothing.
+PROBE_VARIANTS = {
+    "v1": {"A": {"Id": "a-1"}, "C": {"Id": "c", "Hang": "false"}, "D": {"Id": "d", "Rev": "1", "FailRollback": "true"},
+           "B": {"Id": "b", "Fail": "false"}},
+    # A is replaced, C hangs until the deploy fails, B fails.
+    "v2": {"A": {"Id": "a-2"}, "C": {"Id": "c", "Hang": "true"}, "D": {"Id": "d", "Rev": "1", "FailRollback": "true"},
+           "B": {"Id": "b", "Fail": "true"}},
+    # D changes too, and fails its rollback Update.
+    "v2-rollback-fails": {"A": {"Id": "a-1"}, "C": {"Id": "c", "Hang": "false"}, "D": {"Id": "d", "Rev": "2", "FailRollback": "true"},
+                          "B": {"Id": "b", "Fail": "true"}},
+}
+
+
+@pytest.fixture(scope="module")
+def probe_stacks(tmp_path_factory) -> dict[str, StackArtifact]:
+    import aws_cdk as cdk
+    from aws_cdk import aws_lambda as lambda_
+    from aws_cdk import custom_resources as cr
+
+    root = tmp_path_factory.mktemp("probe")
+    (root / "handler").mkdir()
+    (root / "handler" / "index.py").write_text(PROBE_HANDLER)
+    app = cdk.App(outdir=str(root / "cdk.out"))
+    for variant, resources in PROBE_VARIANTS.items():
+        stack = cdk.Stack(app, f"Probe-{variant}")
+
+        def function(name: str) -> lambda_.Function:
+            return lambda_.Function(
+                stack, name, runtime=lambda_.Runtime.PYTHON_3_12, handler=f"index.{name}", code=lambda_.Code.from_asset(str(root / "handler"))
+            )
+
+        provider = cr.Provider(stack, "Provider", on_event_handler=function("on_event"), is_complete_handler=function("is_complete"),
+                               query_interval=cdk.Duration.seconds(10))
+        made = {}
+        for name, properties in resources.items():
+            made[name] = cdk.CustomResource(stack, name, service_token=provider.service_token, resource_type="Custom::Probe", properties=properties)
+        made["B"].node.add_dependency(made["A"])
+    app.synth()
+    return {variant: read_stack(root / "cdk.out", f"Probe-{variant}") for variant in PROBE_VARIANTS}
+
+
+def _probe_ids(stack: StackArtifact) -> dict[str, str]:
+    return {logical_id[0]: logical_id for logical_id, resource in stack.resources.items() if resource["Type"] == "Custom::Probe"}
+
+
+def _sent(stack: StackDeployment, since: int) -> list[tuple]:
+    return [
+        (request["LogicalResourceId"][0], request["RequestType"], request.get("PhysicalResourceId"),
+         request["ResourceProperties"].get("Id"), request.get("OldResourceProperties", {}).get("Id"))
+        for request, _ in stack.requests[since:]
+    ]
+
+
+def _seen_statuses(stack: StackDeployment, since: int) -> list[tuple[str, str, str]]:
+    return [(record["resource"][0], record["request"], record["stackStatus"]) for record in stack.handler_log[since:] if record.get("event") == "probe"]
+
+
+def test_a_failed_update_sends_each_custom_resource_it_updated_an_update_back(probe_stacks, deployment, cloudformation):
+    stack = deployment("Probe")
+    assert stack.deploy(probe_stacks["v1"]).status == "CREATE_COMPLETE"
+    ids = _probe_ids(probe_stacks["v1"])
+    requests_before, log_before = len(stack.requests), len(stack.handler_log)
+
+    result = stack.deploy(probe_stacks["v2"])
+
+    assert result.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert [(change.status, change.reason) for change in stack.status_history[-4:]] == [
+        ("UPDATE_IN_PROGRESS", "User Initiated"),
+        ("UPDATE_ROLLBACK_IN_PROGRESS", f"The following resource(s) failed to update: [{ids['B']}]. "),
+        ("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", ""),
+        ("UPDATE_ROLLBACK_COMPLETE", ""),
+    ]
+    # The answered requests: (resource, request, PhysicalResourceId, ResourceProperties.Id,
+    # OldResourceProperties.Id). C's Update, still waiting when B failed, never answered.
+    assert _sent(stack, requests_before) == [
+        ("A", "Update", "a-1", "a-2", "a-1"),  # answers a-2: a replacement
+        ("B", "Update", "b", "b", "b"),  # fails
+        # The rollback: an Update back to each, in reverse, with the properties swapped, to the id
+        # each has now (C's cancelled update never answered, so its id is the one it had).
+        ("B", "Update", "b", "b", "b"),
+        ("C", "Update", "c", "c", "c"),
+        ("A", "Update", "a-2", "a-1", "a-2"),  # answers a-1: the now-current a-2 is deleted in cleanup
+        ("A", "Delete", "a-2", "a-2", None),
+    ]
+    rollback = [request for request, _ in stack.requests[requests_before + 2:requests_before + 4]]
+    assert [(r["ResourceProperties"]["Fail"], r["OldResourceProperties"]["Fail"]) for r in rollback[:1]] == [("false", "true")]
+    assert (rollback[1]["ResourceProperties"]["Hang"], rollback[1]["OldResourceProperties"]["Hang"]) == ("false", "true")
+    # What the handler read from DescribeStacks at each request.
+    assert _seen_statuses(stack, log_before) == [
+        ("A", "Update", "UPDATE_IN_PROGRESS"),
+        ("C", "Update", "UPDATE_IN_PROGRESS"),
+        ("B", "Update", "UPDATE_IN_PROGRESS"),
+        ("B", "Update", "UPDATE_ROLLBACK_IN_PROGRESS"),
+        ("C", "Update", "UPDATE_ROLLBACK_IN_PROGRESS"),
+        ("A", "Update", "UPDATE_ROLLBACK_IN_PROGRESS"),
+        ("A", "Delete", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"),
+    ]
+    assert result.statuses(ids["B"]) == ["UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
+    assert result.statuses(ids["A"])[-2:] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
+    assert {name: stack.resources[logical_id].physical_id for name, logical_id in ids.items()} == {"A": "a-1", "B": "b", "C": "c", "D": "d"}
+    assert stack.resources[ids["A"]].attributes == {"Id": "a-1"}
+    assert cloudformation.status_of(stack.stack_id) == "UPDATE_ROLLBACK_COMPLETE"
+
+    # A later deploy starts from the restored properties.
+    requests_before = len(stack.requests)
+    assert stack.deploy(probe_stacks["v1"]).status == "UPDATE_COMPLETE"
+    assert stack.requests[requests_before:] == []
+    assert stack.delete().status == "DELETE_COMPLETE"
+    assert [change.status for change in stack.status_history[-4:]] == [
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_COMPLETE",
+    ]
+    assert cloudformation.status_of(stack.stack_id) == "DELETE_COMPLETE"
+
+
+def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed(probe_stacks, deployment):
+    stack = deployment("Probe")
+    assert stack.deploy(probe_stacks["v1"]).status == "CREATE_COMPLETE"
+    ids = _probe_ids(probe_stacks["v1"])
+
+    result = stack.deploy(probe_stacks["v2-rollback-fails"])
+
+    assert result.status == "UPDATE_ROLLBACK_FAILED"
+    assert stack.status_history[-1].reason == f"The following resource(s) failed to update: [{ids['D']}]. "
+    # D's update is cancelled when B fails (no answer yet), then its Update back fails.
+    assert result.statuses(ids["D"]) == ["UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_FAILED"]
+    with pytest.raises(DeploymentError, match="is in UPDATE_ROLLBACK_FAILED state and can not be updated"):
+        stack.deploy(probe_stacks["v1"])
+
+
+def test_a_deployment_without_an_endpoint_starts_its_own(probe_stacks, aws_endpoint, emulator, clock):
+    stack = StackDeployment(stack_name="Probe", aws_endpoint_url=aws_endpoint, personalize_endpoint_url=emulator.endpoint_url, clock=clock)
+    try:
+        assert stack.deploy(probe_stacks["v1"]).status == "CREATE_COMPLETE"
+        assert {record["stackStatus"] for record in stack.handler_log if record.get("event") == "probe"} == {"CREATE_IN_PROGRESS"}
+        assert stack.cloudformation.status_of(stack.stack_id) == "CREATE_COMPLETE"
+    finally:
+        stack.close()

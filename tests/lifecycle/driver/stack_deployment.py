@@ -5,18 +5,24 @@ side; custom resources go through their provider (see provider_framework.py); a 
 cancels what is in flight and rolls back; an update replaces, updates in place or leaves
 alone, then cleans up what it replaced. Requests carry properties as CloudFormation sends
 them: every scalar turned into a string.
+
+The stack goes through CloudFormation's statuses (CREATE_IN_PROGRESS, UPDATE_ROLLBACK_IN_PROGRESS,
+...) and publishes each one to a DescribeStacks endpoint on loopback (cloudformation_endpoint.py),
+which the handler functions reach through AWS_ENDPOINT_URL_CLOUDFORMATION.
 """
 
 import json
 import random
 import re
 import uuid
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..local_aws import ACCOUNT_ID, CREDENTIALS, REGION
 from ..virtual_clock import VirtualClock
 from .cloud_assembly import StackArtifact
+from .cloudformation_endpoint import CloudFormationEndpoint
 from .intrinsics import NO_VALUE, ResolutionContext, references, resolve
 from .lambda_runtime import LambdaFunction
 from .plain_resources import PlainResources, Provisioned
@@ -29,6 +35,8 @@ _MAX_RESPONSE_BYTES = 4096
 _MAX_PHYSICAL_ID_BYTES = 1024
 _DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
 _RESPONSE_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/response"
+# CloudFormation refuses to update a stack in these statuses.
+_NOT_UPDATABLE = frozenset({"ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"})
 
 
 class DeploymentError(RuntimeError):
@@ -60,6 +68,15 @@ class DeployResult:
 
     def statuses(self, logical_id: str) -> list[str]:
         return [event.status for event in self.events if event.logical_id == logical_id]
+
+
+@dataclass(frozen=True)
+class StackStatus:
+    """One status of the whole stack, from virtual time `at` on."""
+
+    at: float
+    status: str
+    reason: str = ""
 
 
 @dataclass
@@ -96,13 +113,23 @@ class StackDeployment:
         personalize_endpoint_url: str,
         clock: VirtualClock,
         listener: Callable[[object], None] | None = None,
+        cloudformation: CloudFormationEndpoint | None = None,
     ):
+        """`cloudformation`: where the stack's status is published; by default an endpoint of this
+        deployment's own, started when a handler function is first loaded and stopped with it."""
         self.stack_name = stack_name
         self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{uuid.uuid5(uuid.NAMESPACE_URL, stack_name)}"
         self.resources: dict[str, DeployedResource] = {}
         self.handler_log: list[dict] = []
         self.requests: list[tuple[dict, Response]] = []
         """Every custom resource request sent to a provider, with the response it got."""
+        self.status_history: list[StackStatus] = []
+        """Every status the stack has been in, oldest first."""
+        self._close_own_endpoint = None
+        if cloudformation is None:
+            cloudformation = CloudFormationEndpoint()
+            self._close_own_endpoint = weakref.finalize(self, cloudformation.close)
+        self.cloudformation = cloudformation
         self._clock = clock
         self._listener = listener or (lambda record: None)
         self._random = random.Random(stack_name)
@@ -124,30 +151,58 @@ class StackDeployment:
 
     # -- whole-stack operations --------------------------------------------------------------
 
+    @property
+    def status(self) -> str | None:
+        """The stack's status now; None before its first deploy."""
+        return self.status_history[-1].status if self.status_history else None
+
     def deploy(self, artifact: StackArtifact, parameters: dict | None = None) -> DeployResult:
         """Create the stack, or update it to `artifact`; roll back on failure."""
+        if self.status in _NOT_UPDATABLE:
+            raise DeploymentError(f"Stack:{self.stack_id} is in {self.status} state and can not be updated.")
         updating = bool(self.resources)
+        previous_artifact, previous_parameters = self._artifact, self._parameters
+        parameter_values = self._parameter_values(artifact.template, parameters or {})
         self._events = []
-        previous = (self._artifact, self._parameters, dict(self.resources))
-        self._artifact = artifact
-        self._parameters = self._parameter_values(artifact.template, parameters or {})
+        previous = dict(self.resources)
+        self._artifact, self._parameters = artifact, parameter_values
         self._providers = {}
+        self._set_status("UPDATE_IN_PROGRESS" if updating else "CREATE_IN_PROGRESS", "User Initiated")
         targets = self._active_resources(artifact.template)
         changes: list[tuple[str, DeployedResource | None]] = []
         failed = self._run(targets, self._dependencies(targets), changes)
         if failed:
-            self._roll_back(changes, previous, updating)
-            status = "UPDATE_ROLLBACK_COMPLETE" if updating else "ROLLBACK_COMPLETE"
+            if updating:
+                self._artifact, self._parameters = previous_artifact, previous_parameters
+                status = self._roll_back_update(changes)
+            else:
+                status = self._roll_back_create(changes)
             return DeployResult(status, self._events, {})
-        self._clean_up(changes, {lid: res for lid, res in previous[2].items() if lid not in targets})
-        return DeployResult("UPDATE_COMPLETE" if updating else "CREATE_COMPLETE", self._events, self._outputs())
+        if updating:
+            self._set_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        self._clean_up(changes, {lid: res for lid, res in previous.items() if lid not in targets})
+        self._set_status("UPDATE_COMPLETE" if updating else "CREATE_COMPLETE")
+        return DeployResult(self.status, self._events, self._outputs())
 
     def delete(self) -> DeployResult:
         self._events = []
-        order = self._deletion_order(self.resources)
-        for logical_id in order:
-            self._delete_resource(self.resources.pop(logical_id))
-        return DeployResult("DELETE_COMPLETE", self._events, {})
+        self._set_status("DELETE_IN_PROGRESS", "User Initiated")
+        failed = []
+        for logical_id in self._deletion_order(self.resources):
+            if self._delete_resource(self.resources[logical_id]):
+                del self.resources[logical_id]
+            else:
+                failed.append(logical_id)
+        if failed:
+            self._set_status("DELETE_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
+        else:
+            self._set_status("DELETE_COMPLETE")
+        return DeployResult(self.status, self._events, {})
+
+    def close(self) -> None:
+        """Stop the endpoint this deployment started for itself, if any (a given one is the giver's)."""
+        if self._close_own_endpoint is not None:
+            self._close_own_endpoint()
 
     # -- single requests, for what a whole deploy does not show -------------------------------
 
@@ -222,10 +277,12 @@ class StackDeployment:
         for flight in in_flight.values():
             action = "UPDATE" if flight.request["RequestType"] == "Update" else "CREATE"
             self._event(flight.logical_id, flight.request["ResourceType"], f"{action}_FAILED", f"Resource {action.lower()} cancelled")
-            self.resources.setdefault(
-                flight.logical_id,
-                DeployedResource(flight.logical_id, flight.request["ResourceType"], flight.properties, ""),
-            )
+            current = self.resources.get(flight.logical_id)
+            if current is None:
+                self.resources[flight.logical_id] = DeployedResource(flight.logical_id, flight.request["ResourceType"], flight.properties, "")
+            else:
+                # No response came: the resource keeps its id, and has the properties it was sent.
+                self.resources[flight.logical_id] = replace(current, properties=flight.properties)
         return failed
 
     def _begin(self, logical_id: str, definition: dict, changes: list):
@@ -309,36 +366,99 @@ class StackDeployment:
         self._event(flight.logical_id, request["ResourceType"], f"{action}_COMPLETE", physical_id=response.physical_id)
         return True
 
-    def _roll_back(self, changes: list, previous: tuple, updating: bool) -> None:
-        artifact, parameters, _ = previous
-        if updating:
-            # Rolling back puts the previous template's values (and assets) back.
-            self._artifact, self._parameters = artifact, parameters
+    def _roll_back_create(self, changes: list) -> str:
+        self._set_status("ROLLBACK_IN_PROGRESS", _failed_resources_reason(self._events, "create"))
+        failed = []
+        for logical_id, _ in reversed(changes):
+            now = self.resources.get(logical_id)
+            if now is not None:
+                if self._delete_resource(now, creating_rollback=True):
+                    del self.resources[logical_id]
+                else:
+                    failed.append(logical_id)
+        if failed:
+            self._set_status("ROLLBACK_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
+        else:
+            self._set_status("ROLLBACK_COMPLETE")
+        return self.status
+
+    def _roll_back_update(self, changes: list) -> str:
+        """Put the previous template (already restored, with its parameters) back in place.
+
+        UPDATE_ROLLBACK_IN_PROGRESS updates what the failed deploy changed back, in reverse order;
+        UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS deletes what it created, and what a custom
+        resource's rollback Update replaced.
+        """
+        self._set_status("UPDATE_ROLLBACK_IN_PROGRESS", _failed_resources_reason(self._events, "update"))
+        to_delete: list[tuple[DeployedResource, bool]] = []
+        """(resource, created by the failed deploy) for the cleanup."""
         for logical_id, before in reversed(changes):
             now = self.resources.get(logical_id)
             if before is None:
                 if now is not None:
-                    self._delete_resource(now, creating_rollback=True)
+                    to_delete.append((now, True))
                     del self.resources[logical_id]
                 continue
-            # GUESS: a custom resource whose Update answered a new physical id, even in a FAILED
-            # response, was replaced: the rollback deletes the replacement and sends the old one
-            # nothing. CloudFormation's documentation does not say; were it to send the old id an
-            # Update back to the old properties instead, the handler would start one more job.
-            if now is not None and _CUSTOM_RESOURCE_TYPE.match(now.resource_type) and now.physical_id and now.physical_id != before.physical_id:
-                self._delete_resource(now)
-            elif now is not None and now.properties != before.properties:
-                self._send_back(now, before)
+            if _CUSTOM_RESOURCE_TYPE.match(before.resource_type) and before.resource_type not in _BUILT_IN_CUSTOM_TYPES:
+                # GUESS: CloudFormation sends every custom resource it sent an Update in the failed
+                # deploy (completed, FAILED or cancelled alike) an Update back: ResourceProperties are
+                # the previous template's, resolved against the resources as they are now,
+                # OldResourceProperties the failed deploy's, PhysicalResourceId the id the resource
+                # has now (a new one its Update answered, even in a FAILED response). The id the
+                # resource had before the failed deploy gets nothing. When the rollback Update answers
+                # yet another id, the one it was sent is deleted in the cleanup. Sources: aws-cdk
+                # docs/CLOUDFORMATION.md ("If an Update fails, CloudFormation will trigger a second
+                # Update during rollback ... ResourceProperties=OLD and OldResourceProperties=NEW";
+                # UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS does the deletes), aws-cdk #17040 (a
+                # failed Update keeps its id and gets an Update on rollback), aws-cdk PR #29581 (its
+                # rollback trace: "UPDATE custom resource (new -> old)"), and the AWS docs on custom
+                # resource responses (another physical id in an Update's response is a replacement,
+                # whose old id CloudFormation deletes in cleanup). The order (reverse, as the updates
+                # started) and resolving the previous properties now are not documented anywhere.
+                replaced = self._update_back(now, before)
+                if replaced is False:
+                    reason = f"The following resource(s) failed to update: [{logical_id}]. "
+                    self._set_status("UPDATE_ROLLBACK_FAILED", reason)
+                    return self.status
+                if replaced is not None:
+                    to_delete.append((replaced, False))
+                continue
+            if now is not None and now.properties != before.properties:
+                self._restore_plain(now, before)
             self.resources[logical_id] = before
+            if before.resource_type == "AWS::Lambda::Function":
+                self._providers = {}  # the function runs its previous code again
+        self._set_status("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        for resource, created in to_delete:
+            self._delete_resource(resource, creating_rollback=created)
+        self._set_status("UPDATE_ROLLBACK_COMPLETE")
+        return self.status
 
-    def _send_back(self, now: DeployedResource, before: DeployedResource) -> None:
-        if not _CUSTOM_RESOURCE_TYPE.match(now.resource_type) or now.resource_type in _BUILT_IN_CUSTOM_TYPES:
-            self._plain.update(now.logical_id, now.resource_type, before.properties, now.properties, Provisioned(before.physical_id, before.attributes))
-            return
-        self._event(now.logical_id, now.resource_type, "UPDATE_IN_PROGRESS")
-        response = self.request(now.logical_id, "Update", physical_id=before.physical_id, properties=before.properties, old_properties=now.properties)
-        status = "UPDATE_COMPLETE" if response.status == "SUCCESS" else "UPDATE_FAILED"
-        self._event(now.logical_id, now.resource_type, status, response.reason if status == "UPDATE_FAILED" else "", response.physical_id)
+    def _update_back(self, now: DeployedResource, before: DeployedResource) -> DeployedResource | None | bool:
+        """Send a custom resource its rollback Update: False when it fails, the resource to delete
+        in the cleanup when the response names another physical id, else None."""
+        logical_id, resource_type = now.logical_id, now.resource_type
+        definition = self._artifact.resources[logical_id]
+        self._event(logical_id, resource_type, "UPDATE_IN_PROGRESS")
+        try:
+            properties = self._resolve(definition.get("Properties", {}))
+        except Exception as error:  # a reference the rollback cannot resolve fails it
+            self._event(logical_id, resource_type, "UPDATE_FAILED", str(error), now.physical_id)
+            return False
+        response = self.request(logical_id, "Update", physical_id=now.physical_id, properties=properties, old_properties=now.properties)
+        if response.status != "SUCCESS":
+            self._event(logical_id, resource_type, "UPDATE_FAILED", response.reason, response.physical_id)
+            return False
+        self.resources[logical_id] = DeployedResource(
+            logical_id, resource_type, properties, response.physical_id, dict(response.data),
+            definition.get("DeletionPolicy", "Delete"),
+        )
+        self._event(logical_id, resource_type, "UPDATE_COMPLETE", physical_id=response.physical_id)
+        return now if response.physical_id != now.physical_id else None
+
+    def _restore_plain(self, now: DeployedResource, before: DeployedResource) -> None:
+        """A plain resource, or one of aws-cdk-lib's own custom resources, updated back in place."""
+        self._plain.update(now.logical_id, now.resource_type, before.properties, now.properties, Provisioned(before.physical_id, before.attributes))
 
     def _clean_up(self, changes: list, removed: dict[str, DeployedResource]) -> None:
         for logical_id, before in reversed(changes):
@@ -349,20 +469,22 @@ class StackDeployment:
             self._delete_resource(removed[logical_id])
             self.resources.pop(logical_id, None)
 
-    def _delete_resource(self, resource: DeployedResource, creating_rollback: bool = False) -> None:
+    def _delete_resource(self, resource: DeployedResource, creating_rollback: bool = False) -> bool:
+        """False when the delete failed; a retained resource counts as deleted from the stack."""
         if resource.deletion_policy == "Retain" or (resource.deletion_policy == "RetainExceptOnCreate" and not creating_rollback):
             self._event(resource.logical_id, resource.resource_type, "DELETE_SKIPPED", physical_id=resource.physical_id)
-            return
+            return True
         self._event(resource.logical_id, resource.resource_type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
         if _CUSTOM_RESOURCE_TYPE.match(resource.resource_type) and resource.resource_type not in _BUILT_IN_CUSTOM_TYPES:
             physical_id = resource.physical_id or self.invented_physical_id(resource.logical_id)
             response = self.request(resource.logical_id, "Delete", physical_id=physical_id, properties=resource.properties)
             if response.status != "SUCCESS":
                 self._event(resource.logical_id, resource.resource_type, "DELETE_FAILED", response.reason, physical_id)
-                return
+                return False
         else:
             self._plain.delete(resource.resource_type, resource.properties, Provisioned(resource.physical_id, resource.attributes))
         self._event(resource.logical_id, resource.resource_type, "DELETE_COMPLETE", physical_id=resource.physical_id)
+        return True
 
     # -- requests and providers ---------------------------------------------------------------
 
@@ -407,7 +529,11 @@ class StackDeployment:
             name,
             self._artifact.asset(properties["Code"]["S3Key"]),
             properties["Handler"],
-            {**self._function_environment, **{key: str(value) for key, value in environment.items()}},
+            {
+                **self._function_environment,
+                "AWS_ENDPOINT_URL_CLOUDFORMATION": self.cloudformation.url,
+                **{key: str(value) for key, value in environment.items()},
+            },
             self._clock,
             self._record_log,
         )
@@ -518,10 +644,19 @@ class StackDeployment:
     def _outputs(self) -> dict:
         return {name: self._resolve(output["Value"]) for name, output in self._artifact.template.get("Outputs", {}).items()}
 
+    def _set_status(self, status: str, reason: str = "") -> None:
+        self.status_history.append(StackStatus(self._clock.now(), status, reason))
+        self.cloudformation.publish(self.stack_id, self.stack_name, status, at=self._clock.now(), reason=reason)
+
     def _event(self, logical_id, resource_type, status, reason="", physical_id="") -> None:
         event = StackEvent(self._clock.now(), logical_id, resource_type, status, reason, physical_id)
         self._events.append(event)
         self._listener(event)
+
+
+def _failed_resources_reason(events: list[StackEvent], action: str) -> str:
+    failed = [event.logical_id for event in events if event.status.endswith("_FAILED") and "cancelled" not in event.reason]
+    return f"The following resource(s) failed to {action}: [{', '.join(dict.fromkeys(failed))}]. "
 
 
 def _checked(response: Response, request: dict) -> Response:

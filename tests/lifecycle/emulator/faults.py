@@ -48,6 +48,11 @@ class Faults:
         """Jobs created from now on whose name starts with `name_prefix` stay IN PROGRESS forever."""
         self._add_job_rule(name_prefix, JobFault(stalls=True))
 
+    def succeed_jobs(self, *, name_prefix: str = "") -> None:
+        """Jobs created from now on whose name starts with `name_prefix` succeed again, whatever
+        an earlier fail_jobs or stall_jobs said."""
+        self._add_job_rule(name_prefix, JobFault())
+
     def request_error(self, operation: str) -> ApiError | None:
         """The injected error this call of `operation` answers with, if any; using it up."""
         with self._lock:
