@@ -12,7 +12,7 @@ import pytest
 from .driver.cloud_assembly import StackArtifact, read_stack
 from .driver.cloudformation_endpoint import CloudFormationEndpoint
 from .driver.stack_deployment import StackDeployment
-from .emulator import PersonalizeEmulator
+from .emulator import JobTimings, PersonalizeEmulator
 from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, moto_server
 from .scenario_app import synth_scenarios
 from .virtual_clock import VirtualClock
@@ -72,10 +72,18 @@ def clock() -> VirtualClock:
 
 
 @pytest.fixture
-def emulator(aws_endpoint, clock):
+def job_timings() -> JobTimings:
+    """How long the emulator's jobs stay PENDING and IN PROGRESS: 5 and 20 minutes. A test module
+    overrides this fixture for longer jobs; each job reads `pending_seconds` when it is created and
+    `in_progress_seconds` when it starts running."""
+    return JobTimings()
+
+
+@pytest.fixture
+def emulator(aws_endpoint, clock, job_timings):
     # A fresh account for each test: no bucket, role or object survives from the one before.
     urllib.request.urlopen(urllib.request.Request(f"{aws_endpoint}/moto-api/reset", method="POST")).close()
-    with PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint) as emulator:
+    with PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint, timings=job_timings) as emulator:
         emulator.add_solution_version(SOLUTION_VERSION_ARN, recipe="user-personalization")
         emulator.add_solution_version(SEGMENTATION_VERSION_ARN, recipe="item-affinity")
         yield emulator

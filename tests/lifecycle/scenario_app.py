@@ -32,6 +32,13 @@ SIX = 6
 FIVE = 5
 TAGS = {"team": "growth"}
 CHANGED_TAGS = {"team": "ranking", "cost-center": "42"}
+RUN_NAME_PARAMETER = "RunName"
+"""The long-wait stacks' parameter feeding job_name_prefix: a new value replaces the job at deploy
+time with the very same template."""
+LONG_WAIT_TIMEOUT = cdk.Duration.hours(4)
+"""The LongWait stacks' timeout: the job's resource and four wait segments (3 x 58 min + 8 min)."""
+TWO_HOUR_TIMEOUT = cdk.Duration.hours(2)
+"""The TwoHourWait stacks' timeout: the job's resource and two wait segments (58 + 58 + 4 min)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,8 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
     app = cdk.App(outdir=str(outdir))
     for kind in KINDS:
         _add_stacks(app, kind, inputs_dir / kind.name, changed)
+        if not changed:
+            _add_long_wait_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
     # Five jobs of each kind in one stack: each kind fills its own quota, none waits.
     stack = cdk.Stack(app, "FiveOfEach")
     for kind in KINDS:
@@ -149,6 +158,23 @@ def _add_stacks(app: cdk.App, kind: ScenarioKind, inputs_dir: Path, changed: boo
     job(stack, "Nightly", BatchInput.from_asset(str(records_file)), encryption_key=key, tags=CHANGED_TAGS if changed else TAGS)
 
     job(cdk.Stack(app, kind.stack("EmptyInput")), "Nightly", BatchInput.from_asset(str(empty_file)))
+
+
+def _add_long_wait_stacks(app: cdk.App, kind: ScenarioKind, records_file: Path) -> None:
+    """One job per stack, named from the RunName parameter, with JobArn and Results outputs."""
+    for name, props in (
+        ("LongWait", {"timeout": LONG_WAIT_TIMEOUT}),
+        ("TwoHourWait", {"timeout": TWO_HOUR_TIMEOUT}),
+        ("NoWait", {"wait": False}),
+    ):
+        stack = cdk.Stack(app, kind.stack(name))
+        run_name = cdk.CfnParameter(stack, RUN_NAME_PARAMETER, default="Nightly", allowed_pattern=r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
+        job = kind.job_class(
+            stack, "Nightly", solution_version_arn=kind.solution_version_arn, input=BatchInput.from_asset(str(records_file)),
+            job_name_prefix=run_name.value_as_string, **props,
+        )
+        cdk.CfnOutput(stack, "JobArn", value=job.job_arn)
+        cdk.CfnOutput(stack, "Results", value=job.output_s3_uri)
 
 
 def _write(path: Path, lines) -> Path:
