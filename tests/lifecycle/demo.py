@@ -2,10 +2,13 @@
 
     python -m tests.lifecycle.demo
 
+    python -m tests.lifecycle.demo --job-minutes 150
+
 Synthesizes app.py, then deploys the stack the way CloudFormation and the CDK Provider framework
 would, against moto (S3, IAM) and the local Personalize emulator, on a virtual clock: the
-25 minutes a real job spends pending and running pass in seconds. Prints the stack events and
-the handler's log lines as they happen, then the first recommendations the job wrote to S3.
+25 minutes a real job spends pending and running (or the --job-minutes you ask for) pass in
+seconds. Prints the stack events of the job's resource and its wait segments and the handler's
+log lines as they happen, then the first recommendations the job wrote to S3.
 """
 
 import argparse
@@ -18,21 +21,35 @@ from pathlib import Path
 
 from .driver.cloud_assembly import read_stack
 from .driver.stack_deployment import StackDeployment, StackEvent
-from .emulator import PersonalizeEmulator
+from .emulator import JobTimings, PersonalizeEmulator
 from .local_aws import SOLUTION_VERSION_ARN, client, moto_server
 from .virtual_clock import VirtualClock
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 STACK = "PersonalizeBatchExample"
 # The stack events worth a newcomer's attention; the other 30-odd resources are plumbing.
-_SHOWN_TYPES = ("Custom::PersonalizeBatchInferenceJob", "Custom::CDKBucketDeployment", "AWS::CloudFormation::Stack")
+_SHOWN_TYPES = (
+    "Custom::PersonalizeBatchInferenceJob",
+    "Custom::PersonalizeBatchJobWait",
+    "Custom::CDKBucketDeployment",
+    "AWS::CloudFormation::Stack",
+)
+_PENDING_SECONDS = JobTimings().pending_seconds
+_DEFAULT_JOB_MINUTES = int((JobTimings().pending_seconds + JobTimings().in_progress_seconds) // 60)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fail", metavar="REASON", help="make the job end CREATE FAILED with this reason")
     parser.add_argument("--recommendations", type=int, default=3, help="how many output lines to print (default 3)")
+    parser.add_argument(
+        "--job-minutes", type=int, default=_DEFAULT_JOB_MINUTES, metavar="N",
+        help=f"how long the job takes from its creation to its end, {_PENDING_SECONDS // 60:.0f} of them PENDING "
+        f"(default {_DEFAULT_JOB_MINUTES}); app.py waits up to 180",
+    )
     arguments = parser.parse_args()
+    if arguments.job_minutes * 60 <= _PENDING_SECONDS:
+        parser.error(f"--job-minutes must be more than {_PENDING_SECONDS // 60:.0f}: the job spends that long PENDING")
 
     with tempfile.TemporaryDirectory() as outdir:
         print(f"Synthesizing {STACK} from app.py ...", flush=True)
@@ -61,7 +78,8 @@ def _deploy(stack, arguments) -> int:
         elapsed = int(clock.now() - start)
         _print(f"[+{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}]   personalize: {job.arn} {new_status}")
 
-    with moto_server() as aws_endpoint, PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint) as emulator:
+    timings = JobTimings(pending_seconds=_PENDING_SECONDS, in_progress_seconds=arguments.job_minutes * 60 - _PENDING_SECONDS)
+    with moto_server() as aws_endpoint, PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint, timings=timings) as emulator:
         emulator.add_solution_version(SOLUTION_VERSION_ARN)
         if arguments.fail:
             emulator.faults.fail_jobs(arguments.fail)
@@ -73,7 +91,11 @@ def _deploy(stack, arguments) -> int:
             clock=clock,
             listener=show,
         )
-        print(f"Deploying {stack.name} (SolutionVersionArn={SOLUTION_VERSION_ARN}) on a virtual clock ...", flush=True)
+        print(
+            f"Deploying {stack.name} (SolutionVersionArn={SOLUTION_VERSION_ARN}) on a virtual clock; "
+            f"the job takes {arguments.job_minutes} minutes ...",
+            flush=True,
+        )
         result = deployment.deploy(stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN})
         show(StackEvent(clock.now(), stack.name, "AWS::CloudFormation::Stack", result.status))
         if not result.succeeded:
