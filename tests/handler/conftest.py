@@ -71,11 +71,18 @@ def clock():
 
 
 @pytest.fixture
-def make_handler(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
-    def make(event: dict) -> BatchInferenceJobHandler:
-        return BatchInferenceJobHandler(
+def make_handler_of(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
+    """Builds a handler of any class for an event, on the stubbed clients and the fake clock."""
+
+    def make(handler_class, event: dict):
+        return handler_class(
             event, personalize=personalize, s3=s3, cloudformation=cloudformation, clock=clock,
             query_interval_seconds=QUERY_INTERVAL_SECONDS,
         )
 
     return make
+
+
+@pytest.fixture
+def make_handler(make_handler_of):
+    return lambda event: make_handler_of(BatchInferenceJobHandler, event)

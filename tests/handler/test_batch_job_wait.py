@@ -11,7 +11,6 @@ import pytest
 from batch_job_wait import BatchJobWaitHandler
 from resource_properties import PropertyError
 
-from .conftest import QUERY_INTERVAL_SECONDS
 from .sample_events import (
     ACCOUNT,
     OUTPUT_PATH,
@@ -42,18 +41,10 @@ LAST_SEGMENT = {"Segment": "3", "TimeoutSeconds": "360", "OnTimeout": "Fail"}
 
 
 @pytest.fixture
-def make_wait_handler(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
-    def make(event: dict) -> BatchJobWaitHandler:
-        return BatchJobWaitHandler(
-            {**event, "ResourceType": RESOURCE_TYPE, "LogicalResourceId": "NightlyRecommendationsWait1"},
-            personalize=personalize,
-            s3=s3,
-            cloudformation=cloudformation,
-            clock=clock,
-            query_interval_seconds=QUERY_INTERVAL_SECONDS,
-        )
-
-    return make
+def make_wait_handler(make_handler_of):
+    return lambda event: make_handler_of(
+        BatchJobWaitHandler, {**event, "ResourceType": RESOURCE_TYPE, "LogicalResourceId": "NightlyRecommendationsWait1"}
+    )
 
 
 def _waiting(props: dict | None = None) -> dict:

@@ -5,7 +5,6 @@ import pytest
 from batch_segment_job import BatchSegmentJobHandler
 from index import _HANDLERS
 
-from .conftest import QUERY_INTERVAL_SECONDS
 from .sample_events import (
     ACCOUNT,
     FILTER_ARN,
@@ -29,18 +28,8 @@ ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:batch-segment-job/{NAME}"
 
 
 @pytest.fixture
-def make_segment_handler(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
-    def make(event: dict) -> BatchSegmentJobHandler:
-        return BatchSegmentJobHandler(
-            {**event, "ResourceType": RESOURCE_TYPE},
-            personalize=personalize,
-            s3=s3,
-            cloudformation=cloudformation,
-            clock=clock,
-            query_interval_seconds=QUERY_INTERVAL_SECONDS,
-        )
-
-    return make
+def make_segment_handler(make_handler_of):
+    return lambda event: make_handler_of(BatchSegmentJobHandler, {**event, "ResourceType": RESOURCE_TYPE})
 
 
 def _described(status: str, **extra) -> dict:
