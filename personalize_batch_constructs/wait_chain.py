@@ -30,7 +30,8 @@ from .job_provider import LAST_CHECK_MARGIN, TOTAL_TIMEOUT
 
 WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
 MAX_TIMEOUT = Duration.hours(12)
-"""The longest wait: CloudFormation's own limit for a WaitCondition, and twelve shares."""
+"""The longest wait, CloudFormation's own limit for a WaitCondition: the job's resource and 12
+wait segments."""
 SHARE_SECONDS = int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())
 """One resource's share of a wait: it gives up two minutes before CloudFormation's hour so its
 message, naming the job, wins over the framework's generic "Operation timed out"."""
