@@ -187,16 +187,7 @@ class StackDeployment:
     def delete(self) -> DeployResult:
         self._events = []
         self._set_status("DELETE_IN_PROGRESS", "User Initiated")
-        failed = []
-        for logical_id in self._deletion_order(self.resources):
-            if self._delete_resource(self.resources[logical_id]):
-                del self.resources[logical_id]
-            else:
-                failed.append(logical_id)
-        if failed:
-            self._set_status("DELETE_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
-        else:
-            self._set_status("DELETE_COMPLETE")
+        self._delete_all(self._deletion_order(self.resources), "DELETE")
         return DeployResult(self.status, self._events, {})
 
     def close(self) -> None:
@@ -368,19 +359,23 @@ class StackDeployment:
 
     def _roll_back_create(self, changes: list) -> str:
         self._set_status("ROLLBACK_IN_PROGRESS", _failed_resources_reason(self._events, "create"))
-        failed = []
-        for logical_id, _ in reversed(changes):
-            now = self.resources.get(logical_id)
-            if now is not None:
-                if self._delete_resource(now, creating_rollback=True):
-                    del self.resources[logical_id]
-                else:
-                    failed.append(logical_id)
-        if failed:
-            self._set_status("ROLLBACK_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
-        else:
-            self._set_status("ROLLBACK_COMPLETE")
+        created = [logical_id for logical_id, _ in reversed(changes) if logical_id in self.resources]
+        self._delete_all(created, "ROLLBACK", creating_rollback=True)
         return self.status
+
+    def _delete_all(self, logical_ids: list[str], operation: str, creating_rollback: bool = False) -> None:
+        """Delete the resources in this order; the stack ends `<operation>_COMPLETE`, or
+        `<operation>_FAILED` naming the ones that failed (they stay in the stack)."""
+        failed = []
+        for logical_id in logical_ids:
+            if self._delete_resource(self.resources[logical_id], creating_rollback=creating_rollback):
+                del self.resources[logical_id]
+            else:
+                failed.append(logical_id)
+        if failed:
+            self._set_status(f"{operation}_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
+        else:
+            self._set_status(f"{operation}_COMPLETE")
 
     def _roll_back_update(self, changes: list) -> str:
         """Put the previous template (already restored, with its parameters) back in place.
