@@ -32,12 +32,21 @@ def build(stack: cdk.Stack) -> None:
         "encryption": s3.BucketEncryption.S3_MANAGED,
     }
     access_logs = s3.Bucket(stack, "AccessLogs", object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED, **secure)
-    logged = {"object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED, "server_access_logs_bucket": access_logs, **secure}
-    inputs = s3.Bucket(stack, "InputBucket", removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True, **logged)
+    logged = {
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "server_access_logs_bucket": access_logs,
+        **secure,
+    }
+    inputs = s3.Bucket(
+        stack, "InputBucket", removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True, **logged
+    )
     outputs = s3.Bucket(stack, "OutputBucket", removal_policy=cdk.RemovalPolicy.RETAIN, **logged)
 
     role = iam.Role(stack, "ServiceRole", assumed_by=iam.ServicePrincipal(PERSONALIZE, conditions=source_account))
-    for bucket, actions, objects in ((inputs, ["s3:GetObject"], "input/users.json"), (outputs, ["s3:PutObject"], "results/*")):
+    for bucket, actions, objects in (
+        (inputs, ["s3:GetObject"], "input/users.json"),
+        (outputs, ["s3:PutObject"], "results/*"),
+    ):
         for statement in (
             iam.PolicyStatement(actions=actions, resources=[bucket.arn_for_objects(objects)]),
             iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]),
@@ -59,12 +68,19 @@ def build(stack: cdk.Stack) -> None:
     handler_role = iam.Role(stack, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     handler_role.add_to_policy(
         iam.PolicyStatement(
-            actions=[f"personalize:{action}" for action in ("CreateBatchInferenceJob", "DescribeBatchInferenceJob", "TagResource", "UntagResource")],
-            resources=[f"arn:{cdk.Aws.PARTITION}:personalize:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:batch-inference-job/*"],
+            actions=[
+                f"personalize:{action}"
+                for action in ("CreateBatchInferenceJob", "DescribeBatchInferenceJob", "TagResource", "UntagResource")
+            ],
+            resources=[
+                f"arn:{cdk.Aws.PARTITION}:personalize:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:batch-inference-job/*"
+            ],
         )
     )
     handler_role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=[role.role_arn]))
-    handler_role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[inputs.arn_for_objects("input/users.json")]))
+    handler_role.add_to_policy(
+        iam.PolicyStatement(actions=["s3:GetObject"], resources=[inputs.arn_for_objects("input/users.json")])
+    )
     handler_role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[inputs.bucket_arn]))
     code = lambda_.Code.from_asset(str(REPOSITORY / "lambda"), exclude=["__pycache__", "*.pyc"])
 

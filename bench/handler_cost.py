@@ -34,17 +34,29 @@ def measure(runs: int) -> list[Row]:
         )
     index, boto3 = median(samples["index"]), median(samples["boto3"])
     return [
-        judged(f"Handler asset zip (lambda/, {files} files)", f"{size:,} bytes", f"< {ASSET_TARGET_BYTES:,} bytes",
-               size < ASSET_TARGET_BYTES),
-        judged("Handler cold import of index (boto3 included)", milliseconds(index), f"< {milliseconds(IMPORT_TARGET_SECONDS)}",
-               index < IMPORT_TARGET_SECONDS),
+        judged(
+            f"Handler asset zip (lambda/, {files} files)",
+            f"{size:,} bytes",
+            f"< {ASSET_TARGET_BYTES:,} bytes",
+            size < ASSET_TARGET_BYTES,
+        ),
+        judged(
+            "Handler cold import of index (boto3 included)",
+            milliseconds(index),
+            f"< {milliseconds(IMPORT_TARGET_SECONDS)}",
+            index < IMPORT_TARGET_SECONDS,
+        ),
         Row("Cold import of boto3 alone", milliseconds(boto3)),
     ]
 
 
 def _asset_zip_size() -> tuple[int, int]:
     """The bytes and files of lambda/ zipped as CDK zips a code asset, without bytecode caches."""
-    files = sorted(path for path in HANDLER.rglob("*") if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc")
+    files = sorted(
+        path
+        for path in HANDLER.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for path in files:
@@ -55,6 +67,9 @@ def _asset_zip_size() -> tuple[int, int]:
 def _import_seconds(module: str, code: str) -> float:
     finished = subprocess.run(
         [sys.executable, "-B", "-c", _TIMED_IMPORT.format(module=module)],
-        cwd=code, capture_output=True, text=True, check=True,
+        cwd=code,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(finished.stdout)

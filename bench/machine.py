@@ -16,7 +16,7 @@ def describe() -> list[str]:
         f"Python {platform.python_version()}, Node.js {_command_output(['node', '--version']).lstrip('v')}, "
         + ", ".join(f"{name} {importlib.metadata.version(name)}" for name in ("aws-cdk-lib", "cdk-nag", "boto3")),
         f"Commit: {_commit()}",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"Date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         # Other work on a shared machine slows the timings: the 15-minute figure spans most of a run.
         "Load average at the end (1 / 5 / 15 min): " + " / ".join(f"{load:.2f}" for load in os.getloadavg()),
     ]

@@ -68,15 +68,31 @@ def measure(runs: int) -> list[Row]:
     return [
         Row(f"Scale: synth time at {sizes} jobs", " / ".join(seconds(median(samples[str(jobs)])) for jobs in SIZES)),
         Row(f"Scale: resources at {sizes} jobs", " / ".join(map(str, resources))),
-        judged(f"Scale: resources per extra job (R{last}-R{first})/{last - first}", f"{per_job:.2f}",
-               f"<= {RESOURCES_PER_JOB_TARGET}", per_job <= RESOURCES_PER_JOB_TARGET),
-        judged(f"Scale: Lambda functions at {sizes} jobs", " / ".join(map(str, functions)),
-               "constant", len(set(functions)) == 1),
-        judged(f"Scale: synth time, {last} jobs / {first} job", ratio(time_ratio), f"<= {TIME_RATIO_TARGET}x",
-               time_ratio <= TIME_RATIO_TARGET),
+        judged(
+            f"Scale: resources per extra job (R{last}-R{first})/{last - first}",
+            f"{per_job:.2f}",
+            f"<= {RESOURCES_PER_JOB_TARGET}",
+            per_job <= RESOURCES_PER_JOB_TARGET,
+        ),
+        judged(
+            f"Scale: Lambda functions at {sizes} jobs",
+            " / ".join(map(str, functions)),
+            "constant",
+            len(set(functions)) == 1,
+        ),
+        judged(
+            f"Scale: synth time, {last} jobs / {first} job",
+            ratio(time_ratio),
+            f"<= {TIME_RATIO_TARGET}x",
+            time_ratio <= TIME_RATIO_TARGET,
+        ),
         *(
-            judged(f"Scale, {last} jobs: {limit.name}", probes[last].usage.describe(limit), f"<= {limit.maximum:,} (AWS limit)",
-                   limit not in probes[last].usage.exceeded())
+            judged(
+                f"Scale, {last} jobs: {limit.name}",
+                probes[last].usage.describe(limit),
+                f"<= {limit.maximum:,} (AWS limit)",
+                limit not in probes[last].usage.exceeded(),
+            )
             for limit in LIMITS
         ),
         Row("Scale: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),
@@ -100,11 +116,17 @@ def _long_timeout_rows() -> list[Row]:
     largest = _largest_fitting(probes, usage, what=f"{hours}-hour jobs")
     label = f"Scale, {hours}-h timeout"
     return [
-        judged(f"{label}: resources per extra job (R{last}-R{first})/{last - first}", f"{per_job:.2f}",
-               f"<= {RESOURCES_PER_LONG_JOB_TARGET} (job + 12 segments)", per_job <= RESOURCES_PER_LONG_JOB_TARGET),
+        judged(
+            f"{label}: resources per extra job (R{last}-R{first})/{last - first}",
+            f"{per_job:.2f}",
+            f"<= {RESOURCES_PER_LONG_JOB_TARGET} (job + 12 segments)",
+            per_job <= RESOURCES_PER_LONG_JOB_TARGET,
+        ),
         Row(f"{label}: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),
-        Row(f"{label}, {largest} jobs: {RESOURCES.name} / {TEMPLATE.name}",
-            f"{probes[largest].usage.describe(RESOURCES)} / {probes[largest].usage.describe(TEMPLATE)}"),
+        Row(
+            f"{label}, {largest} jobs: {RESOURCES.name} / {TEMPLATE.name}",
+            f"{probes[largest].usage.describe(RESOURCES)} / {probes[largest].usage.describe(TEMPLATE)}",
+        ),
     ]
 
 

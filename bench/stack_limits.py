@@ -72,7 +72,10 @@ def stack_usage(outdir: Path) -> StackUsage:
         return {lid: res["Properties"] for lid, res in resources.items() if res["Type"] == resource_type}
 
     roles = of_type("AWS::IAM::Role")
-    inline = {role: sum(size(policy["PolicyDocument"]) for policy in props.get("Policies", [])) for role, props in roles.items()}
+    inline = {
+        role: sum(size(policy["PolicyDocument"]) for policy in props.get("Policies", []))
+        for role, props in roles.items()
+    }
     managed = {role: len(props.get("ManagedPolicyArns", [])) for role, props in roles.items()}
     for policy in of_type("AWS::IAM::Policy").values():
         for role in _role_ids(policy.get("Roles", [])):
@@ -83,7 +86,9 @@ def stack_usage(outdir: Path) -> StackUsage:
         for role in _role_ids(policy.get("Roles", [])):
             managed[role] += 1
     per_resource = {
-        BUCKET_POLICY.name: {lid: size(props["PolicyDocument"]) for lid, props in of_type("AWS::S3::BucketPolicy").items()},
+        BUCKET_POLICY.name: {
+            lid: size(props["PolicyDocument"]) for lid, props in of_type("AWS::S3::BucketPolicy").items()
+        },
         ROLE_INLINE.name: inline,
         ROLE_MANAGED.name: managed,
         MANAGED_POLICY.name: managed_sizes,

@@ -27,5 +27,11 @@ def measure():
     elapsed = time.perf_counter() - start
     summaries = _SUMMARY.findall(finished.stdout)
     outcome = summaries[-1] if summaries else f"exit code {finished.returncode}"
-    return [judged(f"Test suite, python {' '.join(COMMAND)}", f"{seconds(elapsed)} ({outcome})", f"< {TARGET_SECONDS // 60} min",
-                   elapsed < TARGET_SECONDS)]
+    return [
+        judged(
+            f"Test suite, python {' '.join(COMMAND)}",
+            f"{seconds(elapsed)} ({outcome})",
+            f"< {TARGET_SECONDS // 60} min",
+            elapsed < TARGET_SECONDS,
+        )
+    ]

@@ -38,8 +38,10 @@ def python_app(module_or_script: str) -> list[str]:
 def only_stack(outdir: Path) -> tuple[str, Path]:
     """The name and template file of the one stack an app synthesized into ``outdir``."""
     manifest = json.loads((Path(outdir) / "manifest.json").read_text())
-    (name, artifact), = (
-        (name, artifact) for name, artifact in manifest["artifacts"].items() if artifact["type"] == "aws:cloudformation:stack"
+    ((name, artifact),) = (
+        (name, artifact)
+        for name, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
     )
     return name, Path(outdir) / artifact["properties"]["templateFile"]
 

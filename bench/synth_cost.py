@@ -46,5 +46,7 @@ def measure(runs: int) -> list[Row]:
         ("example-no-nag", "hand-written", HAND_WRITTEN_TARGET),
     ):
         value = paired_ratio(samples, numerator, denominator)
-        rows.append(judged(f"Synth time ratio: {numerator} / {denominator}", ratio(value), f"<= {target}x", value <= target))
+        rows.append(
+            judged(f"Synth time ratio: {numerator} / {denominator}", ratio(value), f"<= {target}x", value <= target)
+        )
     return rows

@@ -39,6 +39,6 @@ def render(rows: list[Row]) -> str:
     widths = [max(len(line[column]) for line in cells) for column in range(4)]
 
     def line(values: list[str]) -> str:
-        return "| " + " | ".join(value.ljust(width) for value, width in zip(values, widths)) + " |"
+        return "| " + " | ".join(value.ljust(width) for value, width in zip(values, widths, strict=False)) + " |"
 
     return "\n".join([line(cells[0]), line(["-" * width for width in widths]), *(line(values) for values in cells[1:])])

@@ -105,18 +105,30 @@ class Wait:
     def waited(self) -> int:
         """Waiting resources started while the job still ran; the rest complete without a call."""
         end = self.job_ended_at if self.job_ended_at is not None else math.inf
-        return sum(1 for logical_id in self.chain if (start := self.event(logical_id, "CREATE_IN_PROGRESS")) and start.at < end)
+        return sum(
+            1 for logical_id in self.chain if (start := self.event(logical_id, "CREATE_IN_PROGRESS")) and start.at < end
+        )
 
     @property
     def deploy_seconds(self) -> float:
         return max(event.at for event in self.result.events) - self.started_at
 
     def event(self, logical_id: str, status: str):
-        return next((event for event in self.result.events if event.logical_id == logical_id and event.status == status), None)
+        return next(
+            (event for event in self.result.events if event.logical_id == logical_id and event.status == status), None
+        )
 
     def first_failure(self):
-        return next((event for event in self.result.events if event.resource_type in WAITING_TYPES
-                     and event.status == "CREATE_FAILED" and "cancelled" not in event.reason), None)
+        return next(
+            (
+                event
+                for event in self.result.events
+                if event.resource_type in WAITING_TYPES
+                and event.status == "CREATE_FAILED"
+                and "cancelled" not in event.reason
+            ),
+            None,
+        )
 
 
 def measure() -> list[Row]:
@@ -146,12 +158,17 @@ def _deploy(stack: StackArtifact, aws_endpoint: str, job_seconds: int) -> Wait:
     with PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint, timings=timings) as emulator:
         emulator.add_solution_version(SOLUTION_VERSION_ARN, recipe="user-personalization")
         deployment = StackDeployment(
-            stack_name=stack.name, aws_endpoint_url=aws_endpoint, personalize_endpoint_url=emulator.endpoint_url, clock=clock
+            stack_name=stack.name,
+            aws_endpoint_url=aws_endpoint,
+            personalize_endpoint_url=emulator.endpoint_url,
+            clock=clock,
         )
         started_at = clock.now()
         result = deployment.deploy(stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN})
         if emulator.internal_errors:
-            raise RuntimeError(f"the Personalize emulator failed, so the numbers would mean nothing: {emulator.internal_errors}")
+            raise RuntimeError(
+                f"the Personalize emulator failed, so the numbers would mean nothing: {emulator.internal_errors}"
+            )
         (job,) = emulator.jobs()
         return Wait(
             result=result,
@@ -183,8 +200,12 @@ def _both(waits: list[Wait], value) -> str:
 
 def _rows(label: str, waits: list[Wait]) -> list[Row]:
     phases = "(ending on a poll / 1 s after)"
-    status_row = judged(f"Waiting, {label}: deploy", f"{_both(waits, lambda wait: wait.result.status)} {phases}",
-                        "CREATE_COMPLETE", all(wait.result.status == "CREATE_COMPLETE" for wait in waits))
+    status_row = judged(
+        f"Waiting, {label}: deploy",
+        f"{_both(waits, lambda wait: wait.result.status)} {phases}",
+        "CREATE_COMPLETE",
+        all(wait.result.status == "CREATE_COMPLETE" for wait in waits),
+    )
     lag_metric = f"Waiting, {label}: job end to last waiting resource complete"
     rate_metric = f"Waiting, {label}: Describe calls per job-hour"
     after_metric = f"Waiting, {label}: Describe calls after the job ended"
@@ -200,14 +221,29 @@ def _rows(label: str, waits: list[Wait]) -> list[Row]:
         waited = _both(waits, lambda wait: wait.waited)
         return [
             status_row,
-            judged(lag_metric, f"{_both(waits, lambda wait: f'{wait.lag:.0f} s')} {phases}", lag_target,
-                   worst_lag <= POLL_INTERVAL_SECONDS),
-            judged(rate_metric, f"{per_hour:.0f} ({worst_rate.describes} calls)", rate_target,
-                   per_hour <= DESCRIBES_PER_HOUR_TARGET),
-            judged(after_metric, f"{_both(waits, lambda wait: wait.describes_after_end)} {phases}", "0",
-                   all(wait.describes_after_end == 0 for wait in waits)),
-            Row(resources_metric, f"{waited} of {chain} waited (the fewest a job this long needs: {least}); "
-                f"{_both(waits, lambda wait: chain - wait.waited)} completed after its end without a call {phases}"),
+            judged(
+                lag_metric,
+                f"{_both(waits, lambda wait: f'{wait.lag:.0f} s')} {phases}",
+                lag_target,
+                worst_lag <= POLL_INTERVAL_SECONDS,
+            ),
+            judged(
+                rate_metric,
+                f"{per_hour:.0f} ({worst_rate.describes} calls)",
+                rate_target,
+                per_hour <= DESCRIBES_PER_HOUR_TARGET,
+            ),
+            judged(
+                after_metric,
+                f"{_both(waits, lambda wait: wait.describes_after_end)} {phases}",
+                "0",
+                all(wait.describes_after_end == 0 for wait in waits),
+            ),
+            Row(
+                resources_metric,
+                f"{waited} of {chain} waited (the fewest a job this long needs: {least}); "
+                f"{_both(waits, lambda wait: chain - wait.waited)} completed after its end without a call {phases}",
+            ),
         ]
     # A deploy failed before its job ended: say how, and how often it polled while it waited.
     failed = next(wait for wait in waits if wait.lag is None)
@@ -219,8 +255,12 @@ def _rows(label: str, waits: list[Wait]) -> list[Row]:
     return [
         status_row,
         Row(lag_metric, f"fails at {waited_seconds / 60:.0f} min: {how}", lag_target, MISSES),
-        judged(rate_metric, f"{per_hour:.0f} over the {waited_seconds / 60:.0f} min waited ({failed.describes} calls)",
-               rate_target, per_hour <= DESCRIBES_PER_HOUR_TARGET),
+        judged(
+            rate_metric,
+            f"{per_hour:.0f} over the {waited_seconds / 60:.0f} min waited ({failed.describes} calls)",
+            rate_target,
+            per_hour <= DESCRIBES_PER_HOUR_TARGET,
+        ),
         Row(resources_metric, f"{failed.waited} of {chain} waited"),
     ]
 
@@ -229,7 +269,11 @@ def _no_wait_rows(wait: Wait) -> list[Row]:
     label = f"Waiting, wait=False (bench app), {NO_WAIT_JOB_SECONDS // 60} min job"
     ok = wait.result.status == "CREATE_COMPLETE" and wait.job_ended_at is None
     return [
-        judged(f"{label}: deploy time", f"{wait.deploy_seconds:.0f} s ({wait.result.status}; the job still {wait.job_status})",
-               f"<= {QUERY_INTERVAL_SECONDS} s, the job still running", ok and wait.deploy_seconds <= QUERY_INTERVAL_SECONDS),
+        judged(
+            f"{label}: deploy time",
+            f"{wait.deploy_seconds:.0f} s ({wait.result.status}; the job still {wait.job_status})",
+            f"<= {QUERY_INTERVAL_SECONDS} s, the job still running",
+            ok and wait.deploy_seconds <= QUERY_INTERVAL_SECONDS,
+        ),
         judged(f"{label}: Describe calls", str(wait.describes), "<= 1", wait.describes <= 1),
     ]

@@ -8,7 +8,6 @@ and Delete leaves the finished job and its results alone.
 
 import botocore
 from botocore.exceptions import ParamValidationError
-
 from error_classification import describe_error, error_code, is_transient
 from input_check import check_input
 from job_log import log_job_event
@@ -36,7 +35,10 @@ class BatchJobHandler(ResourceHandler):
 
     def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
         super().__init__(
-            event, personalize=personalize, cloudformation=cloudformation, clock=clock,
+            event,
+            personalize=personalize,
+            cloudformation=cloudformation,
+            clock=clock,
             query_interval_seconds=query_interval_seconds,
         )
         self._s3 = s3
@@ -107,7 +109,9 @@ class BatchJobHandler(ResourceHandler):
         common = {
             "jobName": name,
             "solutionVersionArn": required(properties, "SolutionVersionArn"),
-            "jobInput": {"s3DataSource": drop_absent({"path": required(properties, "InputPath"), "kmsKeyArn": kms_key_arn})},
+            "jobInput": {
+                "s3DataSource": drop_absent({"path": required(properties, "InputPath"), "kmsKeyArn": kms_key_arn})
+            },
             "jobOutput": {
                 "s3DataDestination": drop_absent({"path": required(properties, "OutputPath"), "kmsKeyArn": kms_key_arn})
             },
@@ -165,14 +169,20 @@ class BatchJobHandler(ResourceHandler):
 
     def _wait_for_job(self) -> dict:
         arn = self._event["PhysicalResourceId"]
-        return self._watch().check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(arn, share_over))
+        return self._watch().check(
+            arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(arn, share_over)
+        )
 
     def _not_found(self, arn: str, share_over: bool) -> dict:
         # Either the create was deferred at Personalize's limit, or Describe has not caught up
         # with it yet: creating again by the same name is safe both ways.
         if share_over:
             plan = WaitPlan.from_properties(self._properties)
-            later = " (a longer timeout does not help: the job must start within its resource's first share)" if plan.continues else ""
+            later = (
+                " (a longer timeout does not help: the job must start within its resource's first share)"
+                if plan.continues
+                else ""
+            )
             raise timeout_error(
                 arn,
                 f"{self.job_noun} {arn} was never created within {plan.timeout_seconds} s{later}: Personalize "

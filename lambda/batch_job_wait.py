@@ -20,7 +20,10 @@ class BatchJobWaitHandler(ResourceHandler):
     def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
         # s3 is taken for a uniform constructor and not used: a segment only reads the job's status.
         super().__init__(
-            event, personalize=personalize, cloudformation=cloudformation, clock=clock,
+            event,
+            personalize=personalize,
+            cloudformation=cloudformation,
+            clock=clock,
             query_interval_seconds=query_interval_seconds,
         )
 
@@ -83,4 +86,6 @@ class BatchJobWaitHandler(ResourceHandler):
     def _not_found(job_type, arn: str) -> dict:
         # The job's own resource hands over only a job it started; retrying would not bring it back.
         log_job_event("job_not_found", arn)
-        raise RuntimeError(f"{job_type.job_noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for")
+        raise RuntimeError(
+            f"{job_type.job_noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
+        )

@@ -1,6 +1,7 @@
 """Which AWS errors a deploy should wait out, and which should fail it."""
 
-from botocore.exceptions import ClientError, ConnectionError as BotocoreConnectionError, HTTPClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 # The codes botocore's "standard" retry mode treats as throttling or transient: an error that
 # outlived the client's own attempts is waited out over the next polls instead of failing a

@@ -9,11 +9,10 @@ import os
 import time
 
 import boto3
-from botocore.config import Config
-
 from batch_inference_job import BatchInferenceJobHandler
 from batch_job_wait import BatchJobWaitHandler
 from batch_segment_job import BatchSegmentJobHandler
+from botocore.config import Config
 
 _HANDLERS = {
     "Custom::PersonalizeBatchInferenceJob": BatchInferenceJobHandler,
@@ -59,5 +58,7 @@ def _client(service_name: str):
 def _query_interval_seconds() -> int:
     raw = os.environ.get(_QUERY_INTERVAL_VARIABLE, str(_DEFAULT_QUERY_INTERVAL_SECONDS))
     if not raw.strip().isdigit() or int(raw) < 1:
-        raise ValueError(f"Environment variable {_QUERY_INTERVAL_VARIABLE} must be a positive whole number, got {raw!r}")
+        raise ValueError(
+            f"Environment variable {_QUERY_INTERVAL_VARIABLE} must be a positive whole number, got {raw!r}"
+        )
     return int(raw)

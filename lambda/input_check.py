@@ -5,7 +5,6 @@ name can never be used again; a HeadObject or one short listing answers in milli
 """
 
 from botocore.exceptions import ClientError
-
 from error_classification import describe_error, error_code
 
 # A folder usually shows a non-empty object at once; small pages keep the listing cheap when

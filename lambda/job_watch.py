@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
-
 from error_classification import describe_error, error_code, is_transient
 from job_log import log_job_event
 from poll_schedule import poll_due
@@ -45,7 +44,9 @@ class WaitPlan(NamedTuple):
     @classmethod
     def from_properties(cls, properties: dict) -> "WaitPlan":
         timeout_seconds = integer(properties, "TimeoutSeconds", maximum=_MAX_SHARE_SECONDS)
-        total = integer(properties, "TotalTimeoutSeconds", minimum=timeout_seconds, maximum=_MAX_TOTAL_SECONDS, optional=True)
+        total = integer(
+            properties, "TotalTimeoutSeconds", minimum=timeout_seconds, maximum=_MAX_TOTAL_SECONDS, optional=True
+        )
         return cls(
             timeout_seconds=timeout_seconds,
             poll_interval_seconds=integer(properties, "PollIntervalSeconds"),
@@ -113,7 +114,12 @@ class JobWatch:
         """Complete, with the attributes the construct exposes and the next wait segment reads."""
         return {
             "IsComplete": True,
-            "Data": {"JobArn": arn, "JobName": arn.rsplit("/", 1)[-1], "Status": status, "OutputPath": self._output_path},
+            "Data": {
+                "JobArn": arn,
+                "JobName": arn.rsplit("/", 1)[-1],
+                "Status": status,
+                "OutputPath": self._output_path,
+            },
         }
 
     def _share_over(self, arn: str, status: str | None, status_note: str) -> dict:

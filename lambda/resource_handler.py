@@ -50,8 +50,11 @@ class ResourceHandler:
         """True when this Update is CloudFormation putting back the previous properties."""
         rolling_back = is_rolling_back(self._cloudformation, self._event["StackId"])
         if rolling_back:
-            log_job_event("rollback_answered_in_place", self._event.get("PhysicalResourceId"),
-                          reason="an update rollback starts no job and waits for none")
+            log_job_event(
+                "rollback_answered_in_place",
+                self._event.get("PhysicalResourceId"),
+                reason="an update rollback starts no job and waits for none",
+            )
         return rolling_back
 
     def _for_request_type(self, on_create, on_update, on_delete):

@@ -14,7 +14,9 @@ def required(properties: dict, name: str):
     return value
 
 
-def integer(properties: dict, name: str, *, minimum: int = 1, maximum: int | None = None, optional: bool = False) -> int | None:
+def integer(
+    properties: dict, name: str, *, minimum: int = 1, maximum: int | None = None, optional: bool = False
+) -> int | None:
     """The property as a whole number; None when it is `optional` and absent."""
     if optional and _is_absent(properties.get(name)):
         return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, Optional, Unpack
+from collections.abc import Mapping
+from typing import Any, ClassVar, Unpack
 
 from aws_cdk import Token
 from constructs import Construct
@@ -41,7 +42,7 @@ class BatchInferenceJob(BatchJob):
 
     _kind = BATCH_INFERENCE
     _props_type: ClassVar[type] = BatchInferenceJobProps
-    _default_num_results: ClassVar[Optional[int]] = 25
+    _default_num_results: ClassVar[int | None] = 25
 
     def __init__(self, scope: Construct, construct_id: str, **props: Unpack[BatchInferenceJobProps]) -> None:
         super().__init__(scope, construct_id, **props)
@@ -71,12 +72,14 @@ class BatchInferenceJob(BatchJob):
         }
 
 
-def _exploration_config(weight: Optional[float], age_cut_off: Optional[float]) -> Optional[dict[str, str]]:
+def _exploration_config(weight: float | None, age_cut_off: float | None) -> dict[str, str] | None:
     # The API takes these hyperparameters as strings.
     config: dict = {
         "explorationWeight": weight,
         "explorationItemAgeCutOff": age_cut_off,
     }
     # str() keeps every digit the user wrote (0.1234567, not 0.123457).
-    config = {key: value if Token.is_unresolved(value) else str(value) for key, value in config.items() if value is not None}
+    config = {
+        key: value if Token.is_unresolved(value) else str(value) for key, value in config.items() if value is not None
+    }
     return config or None

@@ -6,9 +6,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from aws_cdk import Token
 from aws_cdk import aws_s3 as s3
@@ -26,9 +26,9 @@ class _BoundInput:
     bucket: s3.IBucket
     key: str
     """The object key, or a folder prefix ending in ``/``."""
-    version: Optional[str]
+    version: str | None
     """A content hash for uploaded input, so that changed content re-runs the job."""
-    upload: Optional[Construct]
+    upload: Construct | None
     """What must finish before the job starts."""
 
     @property
@@ -55,9 +55,7 @@ class BatchInput:
         self._bind_to = bind
 
     @staticmethod
-    def from_asset(
-        path: str, *, bucket: Optional[s3.IBucket] = None, key_prefix: Optional[str] = None
-    ) -> "BatchInput":
+    def from_asset(path: str, *, bucket: s3.IBucket | None = None, key_prefix: str | None = None) -> BatchInput:
         """A local JSON Lines file, or a folder of them, uploaded before the job starts.
 
         The job runs again whenever the content changes, and not otherwise.
@@ -98,7 +96,7 @@ class BatchInput:
         return BatchInput(bind)
 
     @staticmethod
-    def from_bucket(bucket: s3.IBucket, key: str) -> "BatchInput":
+    def from_bucket(bucket: s3.IBucket, key: str) -> BatchInput:
         """An object, or a folder when ``key`` ends in ``/``, already in S3.
 
         :param bucket: the bucket holding the input.
@@ -139,7 +137,9 @@ def _check_folder(what: str, prefix: str) -> None:
     if Token.is_unresolved(prefix):
         return
     if not prefix.endswith("/") or prefix.startswith("/"):
-        raise ValueError(f"input: {what} must be a folder that ends with '/' and does not start with '/', got {prefix!r}")
+        raise ValueError(
+            f"input: {what} must be a folder that ends with '/' and does not start with '/', got {prefix!r}"
+        )
 
 
 def _as_folder(source: Path) -> Path:

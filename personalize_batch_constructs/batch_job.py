@@ -4,7 +4,8 @@ naming, waiting and attributes. BatchInferenceJob and BatchSegmentJob add only w
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Mapping, NamedTuple, Optional, Required, TypedDict, Unpack
+from collections.abc import Mapping
+from typing import Any, ClassVar, NamedTuple, Required, TypedDict, Unpack
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
@@ -75,7 +76,7 @@ class BatchJob(Construct):
 
     _kind: ClassVar[JobKind]
     _props_type: ClassVar[type] = BatchJobProps
-    _default_num_results: ClassVar[Optional[int]] = None
+    _default_num_results: ClassVar[int | None] = None
 
     def __init__(self, scope: Construct, construct_id: str, **props: Unpack[BatchJobProps]) -> None:
         if not hasattr(type(self), "_kind"):
@@ -87,13 +88,18 @@ class BatchJob(Construct):
 
         def new_bucket(bucket_id: str, removal_policy: RemovalPolicy) -> s3.Bucket:
             return new_secure_bucket(
-                self, bucket_id, encryption_key=encryption_key, removal_policy=removal_policy,
+                self,
+                bucket_id,
+                encryption_key=encryption_key,
+                removal_policy=removal_policy,
                 server_access_logs_bucket=props.get("server_access_logs_bucket"),
             )
 
         bound_input = props["input"]._bind(self, lambda: new_bucket("InputBucket", RemovalPolicy.DESTROY))
         output = props.get("output") or BatchOutput._to_new_bucket()
-        output_bucket = output.bucket or new_bucket("OutputBucket", props.get("output_removal_policy", RemovalPolicy.RETAIN))
+        output_bucket = output.bucket or new_bucket(
+            "OutputBucket", props.get("output_removal_policy", RemovalPolicy.RETAIN)
+        )
         self._output_prefix = output.prefix
         self._encryption_key = encryption_key
         self.role: iam.IRole = props.get("role") or new_service_role(self, "ServiceRole")
@@ -104,7 +110,9 @@ class BatchJob(Construct):
         """The bucket the results are written to."""
 
         grant_bucket_access(self.role, bound_input.bucket, ["s3:GetObject"], bound_input.object_arns)
-        grant_bucket_access(self.role, output_bucket, ["s3:PutObject"], output_bucket.arn_for_objects(f"{output.prefix}*"))
+        grant_bucket_access(
+            self.role, output_bucket, ["s3:PutObject"], output_bucket.arn_for_objects(f"{output.prefix}*")
+        )
         grant_key_use(self.role, encryption_key)
 
         provider = JobProvider.of(self)
@@ -148,7 +156,11 @@ class BatchJob(Construct):
             if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
                 self._resource.node.add_dependency(dependency)
         self._last_resource = chain_wait_segments(
-            self, self._resource, service_token=provider.service_token, shares=checked.wait_shares, poll_seconds=checked.poll_seconds
+            self,
+            self._resource,
+            service_token=provider.service_token,
+            shares=checked.wait_shares,
+            poll_seconds=checked.poll_seconds,
         )
 
     @property
@@ -180,16 +192,20 @@ class BatchJob(Construct):
         return {}
 
     @classmethod
-    def _check_common_props(cls, construct_id: str, props: Mapping[str, Any]) -> "_CheckedProps":
+    def _check_common_props(cls, construct_id: str, props: Mapping[str, Any]) -> _CheckedProps:
         allowed = cls._props_type.__required_keys__ | cls._props_type.__optional_keys__
         unknown = sorted(set(props) - allowed)
         if unknown:
-            raise ValueError(f"{cls.__name__} has no prop {', '.join(unknown)}; its props are {', '.join(sorted(allowed))}")
+            raise ValueError(
+                f"{cls.__name__} has no prop {', '.join(unknown)}; its props are {', '.join(sorted(allowed))}"
+            )
         missing = sorted(cls._props_type.__required_keys__ - set(props))
         if missing:
             raise ValueError(f"{cls.__name__} needs the prop {', '.join(missing)}")
         if not isinstance(props["input"], BatchInput):
-            raise ValueError(f"input must be a BatchInput (BatchInput.from_asset or from_bucket), got {props['input']!r}")
+            raise ValueError(
+                f"input must be a BatchInput (BatchInput.from_asset or from_bucket), got {props['input']!r}"
+            )
         prop_checks.check_arn("solution_version_arn", props["solution_version_arn"], "solution version")
         prop_checks.check_arn("filter_arn", props.get("filter_arn"), "filter")
         num_results = props.get("num_results", cls._default_num_results)
@@ -199,7 +215,10 @@ class BatchJob(Construct):
         prop_checks.check_name("job_name_prefix", name_prefix, max_length=prop_checks.JOB_NAME_PREFIX_MAX_LENGTH)
         prop_checks.check_tags("tags", props.get("tags"))
         timeout_seconds = prop_checks.check_duration(
-            "timeout", props.get("timeout", TOTAL_TIMEOUT), at_least_seconds=1, at_most_seconds=int(MAX_TIMEOUT.to_seconds())
+            "timeout",
+            props.get("timeout", TOTAL_TIMEOUT),
+            at_least_seconds=1,
+            at_most_seconds=int(MAX_TIMEOUT.to_seconds()),
         )
         wait = props.get("wait", True)
         if not isinstance(wait, bool):
@@ -211,12 +230,18 @@ class BatchJob(Construct):
             )
         shares = wait_shares(timeout_seconds)
         poll_seconds = prop_checks.check_duration(
-            "poll_interval", props.get("poll_interval", _DEFAULT_POLL_INTERVAL),
-            at_least_seconds=int(QUERY_INTERVAL.to_seconds()), at_most_seconds=timeout_seconds,
+            "poll_interval",
+            props.get("poll_interval", _DEFAULT_POLL_INTERVAL),
+            at_least_seconds=int(QUERY_INTERVAL.to_seconds()),
+            at_most_seconds=timeout_seconds,
         )
         return _CheckedProps(
             name_prefix=name_prefix,
-            num_results=None if num_results is None else num_results if Token.is_unresolved(num_results) else str(int(num_results)),
+            num_results=None
+            if num_results is None
+            else num_results
+            if Token.is_unresolved(num_results)
+            else str(int(num_results)),
             poll_seconds=poll_seconds,
             wait=wait,
             wait_shares=shares,
@@ -225,13 +250,13 @@ class BatchJob(Construct):
 
 class _CheckedProps(NamedTuple):
     name_prefix: str
-    num_results: Optional[str]
+    num_results: str | None
     poll_seconds: int
     wait: bool
     wait_shares: list[int]
 
 
-def _policy_of(bucket: s3.IBucket) -> Optional[Construct]:
+def _policy_of(bucket: s3.IBucket) -> Construct | None:
     """The bucket policy a bucket defined in this app has, where Personalize's grant lives."""
     return getattr(bucket, "policy", None)
 

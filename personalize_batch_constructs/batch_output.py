@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from aws_cdk import Token
 from aws_cdk import aws_s3 as s3
 
@@ -15,12 +13,12 @@ class BatchOutput:
     secure output bucket.
     """
 
-    def __init__(self, bucket: Optional[s3.IBucket], prefix: str) -> None:
+    def __init__(self, bucket: s3.IBucket | None, prefix: str) -> None:
         self._bucket = bucket
         self._prefix = prefix
 
     @staticmethod
-    def to_bucket(bucket: s3.IBucket, prefix: str = "") -> "BatchOutput":
+    def to_bucket(bucket: s3.IBucket, prefix: str = "") -> BatchOutput:
         """Write results under ``prefix`` in an existing bucket.
 
         :param bucket: the bucket the results go to; it receives a bucket policy for Personalize
@@ -32,11 +30,11 @@ class BatchOutput:
         return BatchOutput(bucket, prefix)
 
     @staticmethod
-    def _to_new_bucket() -> "BatchOutput":
+    def _to_new_bucket() -> BatchOutput:
         return BatchOutput(None, "results/")
 
     @property
-    def bucket(self) -> Optional[s3.IBucket]:
+    def bucket(self) -> s3.IBucket | None:
         """The bucket given to :meth:`to_bucket`, or ``None`` for a new bucket."""
         return self._bucket
 

@@ -1,9 +1,9 @@
 """The two modes of a batch inference job."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class BatchJobMode(str, Enum):
+class BatchJobMode(StrEnum):
     """What a batch inference job computes (the API's ``batchInferenceJobMode``)."""
 
     BATCH_INFERENCE = "BATCH_INFERENCE"

@@ -49,7 +49,7 @@ class JobProvider(Construct):
     _ID = "PersonalizeBatchJobProvider"
 
     @classmethod
-    def of(cls, scope: Construct) -> "JobProvider":
+    def of(cls, scope: Construct) -> JobProvider:
         """The stack's provider, created with the stack's first job."""
         stack = Stack.of(scope)
         return stack.node.try_find_child(cls._ID) or cls(stack, cls._ID)
@@ -83,8 +83,12 @@ class JobProvider(Construct):
         )
         self._enable_waiter_tracing()
         # Tells an update rollback from a deploy, which the Update request itself does not.
-        self.handler_role.add_to_policy(iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID]))
-        framework_functions = [self._provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")]
+        self.handler_role.add_to_policy(
+            iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
+        )
+        framework_functions = [
+            self._provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")
+        ]
         acknowledge_wildcards(
             self,
             resources=[f"{function.function_arn}:*" for function in (on_event, is_complete, *framework_functions)],
@@ -107,8 +111,11 @@ class JobProvider(Construct):
             (["s3:ListBucket"], job_input.bucket.bucket_arn, None),
         ):
             grants.grant(
-                ("role", self.handler_role.node.path, *actions), resource,
-                lambda actions=actions, conditions=conditions: iam.PolicyStatement(actions=actions, conditions=conditions),
+                ("role", self.handler_role.node.path, *actions),
+                resource,
+                lambda actions=actions, conditions=conditions: iam.PolicyStatement(
+                    actions=actions, conditions=conditions
+                ),
                 self.handler_role.add_to_policy,
             )
         if job_input.is_folder:
@@ -148,7 +155,9 @@ class JobProvider(Construct):
     def _log_group(self, construct_id: str) -> logs.LogGroup:
         return logs.LogGroup(self, construct_id, retention=_LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
 
-    def _handler_function(self, construct_id: str, handler: str, code: lambda_.Code, timeout: Duration) -> lambda_.Function:
+    def _handler_function(
+        self, construct_id: str, handler: str, code: lambda_.Code, timeout: Duration
+    ) -> lambda_.Function:
         log_group = self._log_group(f"{construct_id}Logs")
         log_group.grant_write(self.handler_role)
         return lambda_.Function(

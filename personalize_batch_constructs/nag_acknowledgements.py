@@ -8,7 +8,8 @@ user adds elsewhere still shows.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import Construct
@@ -21,8 +22,9 @@ def acknowledge(scope: Construct, rule: str, reason: str) -> None:
     Validations.of(scope).acknowledge(Acknowledgment(id=f"{_PACK}::{_PACK}-{rule}", reason=reason))
 
 
-def acknowledge_wildcards(scope: Construct, *, actions: Iterable[str] = (), resources: Iterable[str] = (),
-                          reason: str) -> None:
+def acknowledge_wildcards(
+    scope: Construct, *, actions: Iterable[str] = (), resources: Iterable[str] = (), reason: str
+) -> None:
     """Acknowledge IAM5 findings for these wildcard actions and resource ARNs (tokens allowed)."""
     stack = Stack.of(scope)
     for action in actions:

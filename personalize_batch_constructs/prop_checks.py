@@ -7,7 +7,8 @@ through unchecked; the handler checks them again with the same rules.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from aws_cdk import Duration, Token
 
@@ -34,8 +35,15 @@ def is_token(value: Any) -> bool:
     return value is not None and Token.is_unresolved(value)
 
 
-def check_number(prop: str, value: Optional[float], *, low: float, high: Optional[float] = None,
-                 low_open: bool = False, integer: bool = False) -> None:
+def check_number(
+    prop: str,
+    value: float | None,
+    *,
+    low: float,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> None:
     """``value`` must lie in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
     if value is None or is_token(value):
         return
@@ -49,27 +57,36 @@ def check_number(prop: str, value: Optional[float], *, low: float, high: Optiona
         raise ValueError(f"{prop} must be {kind} {bounds}, got {value!r}")
 
 
-def check_name(prop: str, value: Optional[str], *, max_length: int, pattern: re.Pattern[str] = _NAME,
-               allowed: str = "letters, digits, '-' and '_', starting with a letter or digit") -> None:
+def check_name(
+    prop: str,
+    value: str | None,
+    *,
+    max_length: int,
+    pattern: re.Pattern[str] = _NAME,
+    allowed: str = "letters, digits, '-' and '_', starting with a letter or digit",
+) -> None:
     if value is None or is_token(value):
         return
     if not isinstance(value, str) or not value or len(value) > max_length or not pattern.match(value):
         raise ValueError(f"{prop} must be 1 to {max_length} characters of {allowed}, got {value!r}")
 
 
-def check_column(prop: str, value: Optional[str]) -> None:
-    check_name(prop, value, max_length=150, pattern=_COLUMN,
-               allowed="letters, digits and '_', not starting with a digit")
+def check_column(prop: str, value: str | None) -> None:
+    check_name(
+        prop, value, max_length=150, pattern=_COLUMN, allowed="letters, digits and '_', not starting with a digit"
+    )
 
 
-def check_arn(prop: str, value: Optional[str], kind: str) -> None:
+def check_arn(prop: str, value: str | None, kind: str) -> None:
     if value is None or is_token(value):
         return
     if not isinstance(value, str) or len(value) > 256 or not _ARN_PATTERNS[kind].match(value):
-        raise ValueError(f"{prop} must be an Amazon Personalize {kind} ARN such as {_ARN_EXAMPLES[kind]}, got {value!r}")
+        raise ValueError(
+            f"{prop} must be an Amazon Personalize {kind} ARN such as {_ARN_EXAMPLES[kind]}, got {value!r}"
+        )
 
 
-def check_weights(prop: str, value: Optional[Mapping[str, float]], allowed_keys: tuple[str, ...]) -> None:
+def check_weights(prop: str, value: Mapping[str, float] | None, allowed_keys: tuple[str, ...]) -> None:
     """A map of known keys to weights from 0 to 1."""
     if value is None or is_token(value):
         return
@@ -81,7 +98,7 @@ def check_weights(prop: str, value: Optional[Mapping[str, float]], allowed_keys:
         check_number(f"{prop}[{key!r}]", weight, low=0, high=1)
 
 
-def check_tags(prop: str, tags: Optional[Mapping[str, str]]) -> None:
+def check_tags(prop: str, tags: Mapping[str, str] | None) -> None:
     """The API's limits: at most 200 tags, keys 1-128 characters and not ``aws:``, values 0-256."""
     if not tags:
         return

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -16,9 +14,9 @@ def new_secure_bucket(
     scope: Construct,
     construct_id: str,
     *,
-    encryption_key: Optional[kms.IKey],
+    encryption_key: kms.IKey | None,
     removal_policy: RemovalPolicy,
-    server_access_logs_bucket: Optional[s3.IBucket],
+    server_access_logs_bucket: s3.IBucket | None,
 ) -> s3.Bucket:
     """A private, TLS-only, encrypted bucket; emptied on delete unless it is retained."""
     destroy = removal_policy == RemovalPolicy.DESTROY

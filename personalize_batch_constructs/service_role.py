@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -54,16 +52,20 @@ def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: lis
 
     for actions, resource in ((object_actions, objects_arn), (["s3:ListBucket"], bucket.bucket_arn)):
         SharedGrants.of(role).grant(
-            ("role", role.node.path, *actions), resource,
-            lambda actions=actions: iam.PolicyStatement(actions=actions), role.add_to_principal_policy,
+            ("role", role.node.path, *actions),
+            resource,
+            lambda actions=actions: iam.PolicyStatement(actions=actions),
+            role.add_to_principal_policy,
         )
         SharedGrants.of(bucket).grant(
-            ("bucket", bucket.node.path, *actions), resource,
-            lambda actions=actions: for_service(actions), bucket.add_to_resource_policy,
+            ("bucket", bucket.node.path, *actions),
+            resource,
+            lambda actions=actions: for_service(actions),
+            bucket.add_to_resource_policy,
         )
 
 
-def grant_key_use(role: iam.IRole, key: Optional[kms.IKey]) -> None:
+def grant_key_use(role: iam.IRole, key: kms.IKey | None) -> None:
     """Let the role and Personalize use the key that encrypts the data.
 
     The key policy entries are only added to keys defined in this app; an imported key's
@@ -79,6 +81,9 @@ def grant_key_use(role: iam.IRole, key: Optional[kms.IKey]) -> None:
         # "*" in a key policy means this key only.
         key.add_to_resource_policy(
             iam.PolicyStatement(
-                actions=[*_KEY_ACTIONS, "kms:CreateGrant"], principals=[principal], resources=["*"], conditions=conditions
+                actions=[*_KEY_ACTIONS, "kms:CreateGrant"],
+                principals=[principal],
+                resources=["*"],
+                conditions=conditions,
             )
         )

@@ -10,12 +10,11 @@ which IAM caps at 6,144 characters each, so no single statement may grow past th
 
 from __future__ import annotations
 
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
-
 
 # About 90 characters an object ARN with a long bucket name: 40 of them stay well under 6,144.
 _MAX_RESOURCES_PER_STATEMENT = 40
@@ -27,7 +26,7 @@ class SharedGrants(Construct):
     _ID = "PersonalizeBatchSharedGrants"
 
     @classmethod
-    def of(cls, policy_owner: Construct) -> "SharedGrants":
+    def of(cls, policy_owner: Construct) -> SharedGrants:
         stack = Stack.of(policy_owner)
         return stack.node.try_find_child(cls._ID) or cls(stack, cls._ID)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from aws_cdk import Stack
 
@@ -66,7 +67,6 @@ def grants(policy_document: dict) -> set[tuple[str, str, str]]:
             for resource in as_list(statement.get("Resource", [])):
                 found.add((statement["Effect"], action, canonical(resource)))
     return found
-
 
 
 def policies_of_role(template: dict, role_ref: Any) -> list[dict]:

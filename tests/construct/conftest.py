@@ -56,5 +56,3 @@ def synth(tmp_path_factory) -> Synth:
         json=as_json,
         templates={name: Template.from_json(template) for name, template in as_json.items()},
     )
-
-

@@ -165,14 +165,19 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
     stack = built.stacks["Twenty"] = cdk.Stack(app, "Twenty")
     for index in range(TWENTY):
         built.jobs[f"twenty_{index}"] = BatchInferenceJob(
-            stack, f"Job{index:02d}", solution_version_arn=SOLUTION_VERSION_ARN,
+            stack,
+            f"Job{index:02d}",
+            solution_version_arn=SOLUTION_VERSION_ARN,
             input=BatchInput.from_asset(str(inputs.file)),
         )
 
     # Segment jobs: one with every default, alone in its stack.
     stack = built.stacks["Segments"] = cdk.Stack(app, "Segments")
     job = built.jobs["segments"] = BatchSegmentJob(
-        stack, "Audience", solution_version_arn=SEGMENTATION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.folder))
+        stack,
+        "Audience",
+        solution_version_arn=SEGMENTATION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.folder)),
     )
     job.grant_read_results(built.constructs.setdefault("segments_reader", _lambda_role(stack, "Reader")))
 
@@ -180,7 +185,10 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
     stack = built.stacks["Mixed"] = cdk.Stack(app, "Mixed")
     mixed_key = built.constructs["mixed_key"] = kms.Key(stack, "Key", enable_key_rotation=True)
     built.jobs["mixed_inference"] = BatchInferenceJob(
-        stack, "Recommendations", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.file))
+        stack,
+        "Recommendations",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.file)),
     )
     built.jobs["mixed_segment"] = BatchSegmentJob(
         stack,
@@ -214,7 +222,12 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
     for name, construct_id, job_class, props in (
         ("almost_hour", "AlmostHour", BatchInferenceJob, {"timeout": cdk.Duration.seconds(3500)}),
         ("hour_and_second", "HourAndSecond", BatchInferenceJob, {"timeout": cdk.Duration.seconds(3601)}),
-        ("three_hours", "ThreeHours", BatchInferenceJob, {"timeout": cdk.Duration.hours(3), "poll_interval": cdk.Duration.minutes(5)}),
+        (
+            "three_hours",
+            "ThreeHours",
+            BatchInferenceJob,
+            {"timeout": cdk.Duration.hours(3), "poll_interval": cdk.Duration.minutes(5)},
+        ),
         ("twelve_hours", "TwelveHours", BatchInferenceJob, {"timeout": cdk.Duration.hours(12)}),
         ("long_segment", "LongAudience", BatchSegmentJob, {"timeout": cdk.Duration.minutes(150)}),
         ("no_wait", "NoWait", BatchInferenceJob, {"wait": False, "timeout": cdk.Duration.hours(1)}),

@@ -27,11 +27,13 @@ INFERENCE_ONLY = {"ItemExplorationConfig", "RankingInfluence", "JobMode", "Theme
 
 def _personalize_statements(template: dict) -> list[dict]:
     (policy,) = [
-        p for lid, p in resources(template, "AWS::IAM::Policy").items()
+        p
+        for lid, p in resources(template, "AWS::IAM::Policy").items()
         if lid.startswith("PersonalizeBatchJobProviderHandlerRoleDefaultPolicy")
     ]
     return [
-        s for s in statements(policy["Properties"]["PolicyDocument"])
+        s
+        for s in statements(policy["Properties"]["PolicyDocument"])
         if any(action.startswith("personalize:") for action in as_list(s["Action"]))
     ]
 
@@ -79,10 +81,15 @@ def test_every_shared_optional_prop_reaches_the_segment_job(synth):
 
 def test_both_kinds_in_a_stack_share_one_provider(synth):
     template = synth.json["Mixed"]
-    tokens = {canonical(r["Properties"]["ServiceToken"]) for t in (SEGMENT_TYPE, INFERENCE_TYPE) for r in resources(template, t).values()}
+    tokens = {
+        canonical(r["Properties"]["ServiceToken"])
+        for t in (SEGMENT_TYPE, INFERENCE_TYPE)
+        for r in resources(template, t).values()
+    }
     assert len(tokens) == 1
     handlers = sorted(
-        f["Properties"]["Handler"] for f in resources(template, "AWS::Lambda::Function").values()
+        f["Properties"]["Handler"]
+        for f in resources(template, "AWS::Lambda::Function").values()
         if f["Properties"].get("Handler") in ("index.on_event", "index.is_complete")
     )
     assert handlers == ["index.is_complete", "index.on_event"]
@@ -100,7 +107,9 @@ def test_the_handler_may_run_only_the_kinds_the_stack_has(synth):
 def test_the_service_role_reads_the_input_folder_and_writes_the_output_folder_only(synth):
     job = synth.built.jobs["segments"]
     input_arn, output_arn = get_att(job.input_bucket), get_att(job.output_bucket)
-    grants = all_grants(p["Properties"]["PolicyDocument"] for p in policies_of_role(synth.json["Segments"], ref(job.role)))
+    grants = all_grants(
+        p["Properties"]["PolicyDocument"] for p in policies_of_role(synth.json["Segments"], ref(job.role))
+    )
     assert grants == {
         ("Allow", "s3:GetObject", canonical(objects_of(input_arn, "/input/*"))),
         ("Allow", "s3:ListBucket", canonical(input_arn)),

@@ -5,14 +5,12 @@ One app with a few stacks (see ``stacks.py``) is synthesized once per test sessi
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
@@ -42,8 +40,6 @@ from .stacks import (
     SOLUTION_VERSION_ARN,
     SOLUTION_VERSION_ARN_WITH_VERSION,
     TWENTY,
-    build_app,
-    write_inputs,
 )
 
 JOB_TYPE = "Custom::PersonalizeBatchInferenceJob"
@@ -63,7 +59,8 @@ def job_resource_id(job: BatchInferenceJob) -> str:
 def handler_policy(template: dict) -> dict:
     """The policy document of the provider's handler role (shared by both handler functions)."""
     (policy,) = [
-        p for lid, p in resources(template, "AWS::IAM::Policy").items()
+        p
+        for lid, p in resources(template, "AWS::IAM::Policy").items()
         if lid.startswith("PersonalizeBatchJobProviderHandlerRoleDefaultPolicy")
     ]
     return policy["Properties"]["PolicyDocument"]
@@ -71,8 +68,7 @@ def handler_policy(template: dict) -> dict:
 
 def bucket_policy_document(template: dict, bucket) -> dict:
     (policy,) = [
-        p for p in resources(template, "AWS::S3::BucketPolicy").values()
-        if p["Properties"]["Bucket"] == ref(bucket)
+        p for p in resources(template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == ref(bucket)
     ]
     return policy["Properties"]["PolicyDocument"]
 
@@ -214,7 +210,9 @@ def _input_versions(app_dir: Path, inputs: dict[str, Path]) -> dict[str, str]:
         for name, path in inputs.items()
     }
     template = Template.from_stack(stack).to_json()
-    return {name: template["Resources"][job_resource_id(job)]["Properties"]["InputVersion"] for name, job in jobs.items()}
+    return {
+        name: template["Resources"][job_resource_id(job)]["Properties"]["InputVersion"] for name, job in jobs.items()
+    }
 
 
 def test_input_version_changes_with_the_content_and_only_with_it(tmp_path):
@@ -355,7 +353,8 @@ def test_new_buckets_block_public_access_and_enforce_tls(synth):
         }, name
         assert properties["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}, name
         deny_plain_http = [
-            s for s in statements(bucket_policy_document(template, bucket))
+            s
+            for s in statements(bucket_policy_document(template, bucket))
             if s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
         ]
         assert len(deny_plain_http) == 1, name
@@ -406,7 +405,9 @@ def test_output_bucket_is_retained_by_default_and_the_input_bucket_deleted(synth
     assert output["DeletionPolicy"] == "Retain" and output["UpdateReplacePolicy"] == "Retain"
     input_bucket = template["Resources"][logical_id(job.input_bucket)]
     assert input_bucket["DeletionPolicy"] == "Delete"
-    emptied = {canonical(r["Properties"]["BucketName"]) for r in resources(template, "Custom::S3AutoDeleteObjects").values()}
+    emptied = {
+        canonical(r["Properties"]["BucketName"]) for r in resources(template, "Custom::S3AutoDeleteObjects").values()
+    }
     assert emptied == {canonical(ref(job.input_bucket))}
 
 
@@ -414,7 +415,9 @@ def test_output_removal_policy_destroy_deletes_and_empties_the_output_bucket(syn
     job = synth.built.jobs["full"]
     template = synth.json["Full"]
     assert template["Resources"][logical_id(job.output_bucket)]["DeletionPolicy"] == "Delete"
-    emptied = {canonical(r["Properties"]["BucketName"]) for r in resources(template, "Custom::S3AutoDeleteObjects").values()}
+    emptied = {
+        canonical(r["Properties"]["BucketName"]) for r in resources(template, "Custom::S3AutoDeleteObjects").values()
+    }
     assert canonical(ref(job.output_bucket)) in emptied
     assert canonical(ref(job.input_bucket)) in emptied
 
@@ -445,7 +448,11 @@ def test_asset_input_is_uploaded_with_prune_into_the_input_prefix(synth):
     )
     synth.templates["Byo"].has_resource_properties(
         "Custom::CDKBucketDeployment",
-        {"DestinationBucketName": ref(synth.built.constructs["data"]), "DestinationBucketKeyPrefix": "uploads/", "Prune": True},
+        {
+            "DestinationBucketName": ref(synth.built.constructs["data"]),
+            "DestinationBucketKeyPrefix": "uploads/",
+            "Prune": True,
+        },
     )
 
 
@@ -457,7 +464,9 @@ def test_job_waits_for_the_upload_and_every_policy(synth):
     job = synth.built.jobs["defaults"]
     template = synth.json["Defaults"]
     (upload_id,) = resources(template, "Custom::CDKBucketDeployment")
-    handler_policy_id = next(lid for lid in template["Resources"] if lid.startswith("PersonalizeBatchJobProviderHandlerRoleDefaultPolicy"))
+    handler_policy_id = next(
+        lid for lid in template["Resources"] if lid.startswith("PersonalizeBatchJobProviderHandlerRoleDefaultPolicy")
+    )
     assert {
         upload_id,
         logical_id(job.input_bucket.policy),
@@ -475,7 +484,8 @@ def test_job_waits_for_the_policies_of_given_roles_and_buckets(synth):
     assert {data_policy, imported_role_policy} <= _depends_on(synth, "from_object")
     assert {data_policy, my_role_policy} <= _depends_on(synth, "asset_to_mine")
     (upload_id,) = [
-        lid for lid, r in resources(synth.json["Byo"], "Custom::CDKBucketDeployment").items()
+        lid
+        for lid, r in resources(synth.json["Byo"], "Custom::CDKBucketDeployment").items()
         if r["Properties"]["DestinationBucketKeyPrefix"] == "uploads/"
     ]
     assert upload_id in _depends_on(synth, "asset_to_mine")
@@ -490,7 +500,8 @@ def test_given_buckets_and_roles_are_used_and_nothing_new_is_made_for_them(synth
     data = synth.built.constructs["data"]
     assert list(resources(template, "AWS::S3::Bucket")) == [logical_id(data)]
     personalize_roles = [
-        lid for lid, role in resources(template, "AWS::IAM::Role").items()
+        lid
+        for lid, role in resources(template, "AWS::IAM::Role").items()
         if PERSONALIZE in canonical(role["Properties"]["AssumeRolePolicyDocument"])
     ]
     assert personalize_roles == [logical_id(synth.built.constructs["my_role"])]
@@ -551,8 +562,13 @@ def test_jobs_sharing_a_bucket_and_a_role_share_one_statement_per_action(synth):
     assert {canonical(r) for r in as_list(put["Resource"])} == {
         canonical(objects_of(get_att(data), suffix)) for suffix in ("/out/*", "/*", "/out2/*", "/out3/*")
     }
-    role_documents = [p["Properties"]["PolicyDocument"] for p in policies_of_role(synth.json["Byo"], ref(synth.built.constructs["my_role"]))]
-    role_actions = [a for d in role_documents for s in statements(d) for a in as_list(s["Action"]) if a.startswith("s3:")]
+    role_documents = [
+        p["Properties"]["PolicyDocument"]
+        for p in policies_of_role(synth.json["Byo"], ref(synth.built.constructs["my_role"]))
+    ]
+    role_actions = [
+        a for d in role_documents for s in statements(d) for a in as_list(s["Action"]) if a.startswith("s3:")
+    ]
     assert len(role_actions) == len(set(role_actions)), role_actions
 
 
@@ -566,7 +582,8 @@ def test_one_provider_per_stack_whatever_the_number_of_jobs(synth):
         assert len(resources(twenty, resource_type)) == len(resources(one, resource_type)), resource_type
     synth.templates["Twenty"].resource_count_is("AWS::StepFunctions::StateMachine", 1)
     handlers = [
-        f["Properties"]["Handler"] for f in resources(twenty, "AWS::Lambda::Function").values()
+        f["Properties"]["Handler"]
+        for f in resources(twenty, "AWS::Lambda::Function").values()
         if f["Properties"].get("Handler") in ("index.on_event", "index.is_complete")
     ]
     assert sorted(handlers) == ["index.is_complete", "index.on_event"]
@@ -574,13 +591,17 @@ def test_one_provider_per_stack_whatever_the_number_of_jobs(synth):
     assert len(tokens) == 1
     # Two jobs in one stack, too.
     synth.templates["Full"].resource_count_is("AWS::StepFunctions::StateMachine", 1)
-    assert len({canonical(j["Properties"]["ServiceToken"]) for j in resources(synth.json["Full"], JOB_TYPE).values()}) == 1
+    assert (
+        len({canonical(j["Properties"]["ServiceToken"]) for j in resources(synth.json["Full"], JOB_TYPE).values()}) == 1
+    )
 
 
 def test_handler_may_create_describe_and_tag_batch_inference_jobs_of_this_account_and_region_only(synth):
     for stack_name in ("Defaults", "Full", "Byo", "Twenty"):
         document = handler_policy(synth.json[stack_name])
-        personalize = [s for s in statements(document) if any(a.startswith("personalize:") for a in as_list(s["Action"]))]
+        personalize = [
+            s for s in statements(document) if any(a.startswith("personalize:") for a in as_list(s["Action"]))
+        ]
         assert personalize == [
             {
                 "Action": [
@@ -691,8 +712,7 @@ def test_grant_read_results_lets_a_grantee_decrypt_results_written_with_the_job_
     # objects with the job's key, so reading them needs kms:Decrypt on it.
     template = synth.json["Byo"]
     found = all_grants(
-        p["Properties"]["PolicyDocument"]
-        for p in policies_of_role(template, ref(synth.built.constructs["byo_reader"]))
+        p["Properties"]["PolicyDocument"] for p in policies_of_role(template, ref(synth.built.constructs["byo_reader"]))
     )
     data = synth.built.constructs["data"]
     assert ("Allow", "s3:GetObject*", canonical(objects_of(get_att(data), "/out/*"))) in found
@@ -709,7 +729,11 @@ def test_synthesis_is_deterministic_across_processes(synth, tmp_path):
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": os.pathsep.join([str(TESTS_DIR), str(REPO_ROOT)])}
     run = subprocess.run(
         [sys.executable, "-m", "construct.stacks", str(outdir), str(synth.inputs.file), str(synth.inputs.folder)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     for name in synth.built.stacks:
@@ -727,4 +751,3 @@ def test_templates_have_no_cfn_lint_errors(synth):
     # cfn-lint 1.x exit code bits: 2 = errors, 4 = warnings (allowed), 8 = informational.
     assert run.returncode & 2 == 0, run.stdout + run.stderr
     assert run.returncode & 1 == 0, run.stdout + run.stderr
-

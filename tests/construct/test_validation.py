@@ -14,7 +14,14 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchJob, BatchJobMode, BatchOutput, BatchSegmentJob
+from personalize_batch_constructs import (
+    BatchInferenceJob,
+    BatchInput,
+    BatchJob,
+    BatchJobMode,
+    BatchOutput,
+    BatchSegmentJob,
+)
 
 from .stacks import SOLUTION_VERSION_ARN
 
@@ -96,18 +103,20 @@ INFERENCE_BAD_PROPS = [
 # A segment job has none of the inference-only props, and its own numResults range.
 SEGMENT_BAD_PROPS = [
     ("num_results", {"num_results": 5_000_001}),
-    *[(prop, {prop: value}) for prop, value in (
-        ("exploration_weight", 0.3),
-        ("exploration_item_age_cut_off", 30),
-        ("ranking_influence", {"POPULARITY": 0.3}),
-        ("mode", BatchJobMode.THEME_GENERATION),
-        ("theme_item_name_field", "title"),
-    )],
+    *[
+        (prop, {prop: value})
+        for prop, value in (
+            ("exploration_weight", 0.3),
+            ("exploration_item_age_cut_off", 30),
+            ("ranking_influence", {"POPULARITY": 0.3}),
+            ("mode", BatchJobMode.THEME_GENERATION),
+            ("theme_item_name_field", "title"),
+        )
+    ],
 ]
-BAD_PROPS = (
-    [(BatchInferenceJob, prop, props) for prop, props in SHARED_BAD_PROPS + INFERENCE_BAD_PROPS]
-    + [(BatchSegmentJob, prop, props) for prop, props in SHARED_BAD_PROPS + SEGMENT_BAD_PROPS]
-)
+BAD_PROPS = [(BatchInferenceJob, prop, props) for prop, props in SHARED_BAD_PROPS + INFERENCE_BAD_PROPS] + [
+    (BatchSegmentJob, prop, props) for prop, props in SHARED_BAD_PROPS + SEGMENT_BAD_PROPS
+]
 
 
 @pytest.mark.parametrize(
@@ -203,13 +212,23 @@ def test_a_long_construct_id_makes_a_valid_default_prefix(stack, bucket_input):
 def test_exploration_values_reach_the_job_with_every_digit_written(stack, bucket_input):
     make_job(stack, bucket_input, exploration_weight=0.1234567, exploration_item_age_cut_off=1234567)
     (job,) = Template.from_stack(stack).find_resources("Custom::PersonalizeBatchInferenceJob").values()
-    assert job["Properties"]["ItemExplorationConfig"] == {"explorationWeight": "0.1234567", "explorationItemAgeCutOff": "1234567"}
+    assert job["Properties"]["ItemExplorationConfig"] == {
+        "explorationWeight": "0.1234567",
+        "explorationItemAgeCutOff": "1234567",
+    }
 
 
 def test_the_longest_timeout_waits_in_twelve_segments_and_wait_false_in_none(stack, bucket_input):
-    longest = BatchInferenceJob(stack, "Longest", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, timeout=Duration.hours(12))
+    longest = BatchInferenceJob(
+        stack, "Longest", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, timeout=Duration.hours(12)
+    )
     no_wait = BatchInferenceJob(
-        stack, "NoWait", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, wait=False, timeout=Duration.hours(1)
+        stack,
+        "NoWait",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=bucket_input,
+        wait=False,
+        timeout=Duration.hours(1),
     )
     assert longest.node.try_find_child("Wait12") is not None and longest.node.try_find_child("Wait13") is None
     assert [child.node.id for child in no_wait.node.children if child.node.id.startswith("Wait")] == []

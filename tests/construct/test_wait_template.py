@@ -79,7 +79,9 @@ def test_wait_shares_past_the_hour_add_up_to_the_timeout_in_shares_no_longer_tha
 def test_only_a_chained_first_share_carries_the_whole_timeout_and_continues():
     assert first_share_properties([SHARE]) == {"TimeoutSeconds": SHARE}
     assert first_share_properties([SHARE, SHARE, 360]) == {
-        "TimeoutSeconds": SHARE, "TotalTimeoutSeconds": 2 * SHARE + 360, "OnTimeout": "Continue",
+        "TimeoutSeconds": SHARE,
+        "TotalTimeoutSeconds": 2 * SHARE + 360,
+        "OnTimeout": "Continue",
     }
 
 
@@ -104,7 +106,11 @@ def test_stacks_without_long_waits_have_no_wait_segment(synth, stack):
 
 
 def test_the_waits_stack_has_exactly_the_segments_of_its_long_jobs(synth):
-    expected = {lid for name in ("hour_and_second", "three_hours", "twelve_hours", "long_segment") for lid in _chain(synth, name)[1:]}
+    expected = {
+        lid
+        for name in ("hour_and_second", "three_hours", "twelve_hours", "long_segment")
+        for lid in _chain(synth, name)[1:]
+    }
     assert set(resources(synth.json["Waits"], WAIT_TYPE)) == expected
     assert len(expected) == 1 + 3 + 12 + 2
 
@@ -122,7 +128,7 @@ def test_a_three_hour_job_waits_its_first_share_then_in_three_segments(synth):
     segments = _segments(synth, "three_hours")
     assert len(segments) == 3
     for number, ((lid, segment), share, on_timeout) in enumerate(
-        zip(segments, [SHARE, SHARE, 360], ["Continue", "Continue", "Fail"]), start=1
+        zip(segments, [SHARE, SHARE, 360], ["Continue", "Continue", "Fail"], strict=False), start=1
     ):
         previous = chain[number - 1]
         assert segment["Type"] == WAIT_TYPE, lid
@@ -148,7 +154,7 @@ def test_a_twelve_hour_job_waits_in_twelve_segments(synth):
     segments = _segments(synth, "twelve_hours")
     assert [resource["Properties"]["Segment"] for _, resource in segments] == list(range(1, 13))
     assert [resource["Properties"]["OnTimeout"] for _, resource in segments] == ["Continue"] * 11 + ["Fail"]
-    for (lid, resource), previous in zip(segments, chain):
+    for (lid, resource), previous in zip(segments, chain, strict=False):
         assert resource["Properties"]["JobArn"] == {"Fn::GetAtt": [previous, "JobArn"]}, lid
         assert resource["Properties"]["TotalTimeoutSeconds"] == 12 * HOUR, lid
 
@@ -170,7 +176,7 @@ def test_a_segment_job_chains_the_same_wait_segments(synth):
     segments = _segments(synth, "long_segment")
     assert [resource["Type"] for _, resource in segments] == [WAIT_TYPE, WAIT_TYPE]
     assert [resource["Properties"]["OnTimeout"] for _, resource in segments] == ["Continue", "Fail"]
-    for (lid, resource), previous in zip(segments, chain):
+    for (lid, resource), previous in zip(segments, chain, strict=False):
         for property_name, attribute in (("JobArn", "JobArn"), ("JobStatus", "Status"), ("OutputPath", "OutputPath")):
             assert resource["Properties"][property_name] == {"Fn::GetAtt": [previous, attribute]}, lid
 
@@ -187,7 +193,9 @@ def test_without_waiting_the_job_resource_says_so_and_has_no_segment(synth):
 # Attributes and the provider
 
 
-@pytest.mark.parametrize("name", ["hour_and_second", "three_hours", "twelve_hours", "long_segment", "no_wait", "almost_hour"])
+@pytest.mark.parametrize(
+    "name", ["hour_and_second", "three_hours", "twelve_hours", "long_segment", "no_wait", "almost_hour"]
+)
 def test_attributes_are_those_of_the_chains_last_resource(synth, name):
     job = synth.built.jobs[name]
     last = _chain(synth, name)[-1]

@@ -61,7 +61,12 @@ def _start(outdir: Path, context: dict, script: Path = REPO_ROOT / "app.py") -> 
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
     return subprocess.Popen(
-        [sys.executable, str(script)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [sys.executable, str(script)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -71,7 +76,11 @@ def synths(tmp_path_factory) -> dict[str, Synth]:
     segment_app.write_text(_with_segment_job_uncommented((REPO_ROOT / "app.py").read_text()))
     runs = {
         "parameter": (tmp_path_factory.mktemp("example-parameter"), CLI_CONTEXT, REPO_ROOT / "app.py"),
-        "context": (tmp_path_factory.mktemp("example-context"), {**CLI_CONTEXT, "solution_version_arn": CONTEXT_ARN}, REPO_ROOT / "app.py"),
+        "context": (
+            tmp_path_factory.mktemp("example-context"),
+            {**CLI_CONTEXT, "solution_version_arn": CONTEXT_ARN},
+            REPO_ROOT / "app.py",
+        ),
         "segment": (tmp_path_factory.mktemp("example-segment"), CLI_CONTEXT, segment_app),
     }
     started = {name: (outdir, _start(outdir, context, script)) for name, (outdir, context, script) in runs.items()}
@@ -193,4 +202,6 @@ def test_cdk_nag_fails_an_insecure_bucket_and_nothing_of_the_construct(tmp_path)
     rules = {rule for rule, _ in violations}
     assert {"AwsSolutions-S10", "AwsSolutions-S1"} <= rules, violations
     outside_the_bucket = [(rule, path) for rule, path in violations if not path.startswith("Negative/Insecure/")]
-    assert outside_the_bucket == [], "findings about the construct's internals:\n" + "\n".join(map(str, outside_the_bucket))
+    assert outside_the_bucket == [], "findings about the construct's internals:\n" + "\n".join(
+        map(str, outside_the_bucket)
+    )

@@ -49,7 +49,9 @@ def _copy_checkout(destination: Path) -> None:
     """The files of a fresh clone: tracked and not-ignored untracked ones (or the tree, minus build output)."""
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT, capture_output=True, text=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
     )
     if listing.returncode != 0:
         shutil.copytree(REPO_ROOT, destination, ignore=_IGNORED)
@@ -86,9 +88,21 @@ def wheel_synth(tmp_path_factory):
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
     env.pop("PYTHONPATH", None)
     run = subprocess.run(
-        [sys.executable, "-I", str(script), str(site), str(outdir), str(work / "users.json"), str(REPO_ROOT),
-         SOLUTION_VERSION_ARN],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-I",
+            str(script),
+            str(site),
+            str(outdir),
+            str(work / "users.json"),
+            str(REPO_ROOT),
+            SOLUTION_VERSION_ARN,
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     report = json.loads(run.stdout.strip().splitlines()[-1])
@@ -111,7 +125,8 @@ def test_the_app_imported_the_installed_wheel_not_the_checkout(wheel_synth):
 
 def _handler_asset_hash(template: dict) -> str:
     (function,) = [
-        r for r in template["Resources"].values()
+        r
+        for r in template["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("Handler") == "index.on_event"
     ]
     key = function["Properties"]["Code"]["S3Key"]

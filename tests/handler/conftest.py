@@ -76,7 +76,11 @@ def make_handler_of(personalize, s3, cloudformation, personalize_stub, s3_stub, 
 
     def make(handler_class, event: dict):
         return handler_class(
-            event, personalize=personalize, s3=s3, cloudformation=cloudformation, clock=clock,
+            event,
+            personalize=personalize,
+            s3=s3,
+            cloudformation=cloudformation,
+            clock=clock,
             query_interval_seconds=QUERY_INTERVAL_SECONDS,
         )
 

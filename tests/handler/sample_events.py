@@ -74,7 +74,9 @@ def job_arn(name: str) -> str:
     return f"arn:aws:personalize:us-east-1:{ACCOUNT}:batch-inference-job/{name}"
 
 
-def described_job(arn: str, status: str, *, last_updated: float = START_TIME, failure_reason: str | None = None) -> dict:
+def described_job(
+    arn: str, status: str, *, last_updated: float = START_TIME, failure_reason: str | None = None
+) -> dict:
     job = {
         "jobName": arn.rsplit("/", 1)[1],
         "batchInferenceJobArn": arn,
@@ -84,8 +86,8 @@ def described_job(arn: str, status: str, *, last_updated: float = START_TIME, fa
         "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
         "roleArn": ROLE_ARN,
         "status": status,
-        "creationDateTime": datetime.datetime.fromtimestamp(START_TIME, datetime.timezone.utc),
-        "lastUpdatedDateTime": datetime.datetime.fromtimestamp(last_updated, datetime.timezone.utc),
+        "creationDateTime": datetime.datetime.fromtimestamp(START_TIME, datetime.UTC),
+        "lastUpdatedDateTime": datetime.datetime.fromtimestamp(last_updated, datetime.UTC),
     }
     if failure_reason is not None:
         job["failureReason"] = failure_reason
@@ -139,7 +141,15 @@ def stub_stack_status(cloudformation_stub, status: str) -> None:
     """DescribeStacks, which an Update asks to tell a rollback from a deploy."""
     cloudformation_stub.add_response(
         "describe_stacks",
-        {"Stacks": [{"StackName": "shop-stack", "StackId": STACK_ID, "StackStatus": status,
-                     "CreationTime": datetime.datetime.fromtimestamp(START_TIME, datetime.timezone.utc)}]},
+        {
+            "Stacks": [
+                {
+                    "StackName": "shop-stack",
+                    "StackId": STACK_ID,
+                    "StackStatus": status,
+                    "CreationTime": datetime.datetime.fromtimestamp(START_TIME, datetime.UTC),
+                }
+            ]
+        },
         {"StackName": STACK_ID},
     )

@@ -5,9 +5,8 @@ import json
 import boto3
 import botocore.session
 import pytest
-from botocore.stub import Stubber
-
 from batch_inference_job import BatchInferenceJobHandler
+from botocore.stub import Stubber
 
 from .sample_events import (
     FILTER_ARN,
@@ -110,7 +109,11 @@ def test_field_an_old_botocore_lacks_fails_naming_the_botocore_version(tmp_path,
     with Stubber(old_personalize) as stubber:
         stubber.add_response("create_batch_inference_job", _CREATED)
 
-        with pytest.raises(RuntimeError, match=rf"botocore {botocore.__version__} rejected .*Unknown parameter in batchInferenceJobConfig: \"rankingInfluence\""):
+        with pytest.raises(
+            RuntimeError,
+            match=rf"botocore {botocore.__version__} rejected "
+            r".*Unknown parameter in batchInferenceJobConfig: \"rankingInfluence\"",
+        ):
             handler.on_event()
 
         with pytest.raises(AssertionError):  # the queued response is still there: nothing was sent

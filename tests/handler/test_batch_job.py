@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from input_check import InputError
 from resource_properties import PropertyError
 
@@ -32,7 +31,9 @@ NOT_COMPLETE = {"IsComplete": False}
 
 def _started(event: dict) -> dict:
     """The is_complete event after an on_event that started the job at START_TIME."""
-    return waiting_event(event, {"PhysicalResourceId": job_arn(expected_name(event["RequestId"])), "StartedAt": START_TIME})
+    return waiting_event(
+        event, {"PhysicalResourceId": job_arn(expected_name(event["RequestId"])), "StartedAt": START_TIME}
+    )
 
 
 def _logged(capsys) -> list[dict]:
@@ -60,7 +61,9 @@ def _create_fails(personalize_stub, code: str, status: int = 400) -> None:
 # Create
 
 
-def test_create_checks_input_starts_job_and_hands_arn_and_start_time_on(make_handler, personalize_stub, s3_stub, capsys):
+def test_create_checks_input_starts_job_and_hands_arn_and_start_time_on(
+    make_handler, personalize_stub, s3_stub, capsys
+):
     stub_input_found(s3_stub)
     personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
 
@@ -83,7 +86,9 @@ def test_retried_create_adopts_the_job_the_first_attempt_started(make_handler, p
 @pytest.mark.parametrize(
     ("code", "status"), [("LimitExceededException", 400), ("ThrottlingException", 400), ("InternalServerError", 500)]
 )
-def test_create_refused_for_now_is_deferred_to_is_complete(make_handler, personalize_stub, s3_stub, capsys, code, status):
+def test_create_refused_for_now_is_deferred_to_is_complete(
+    make_handler, personalize_stub, s3_stub, capsys, code, status
+):
     stub_input_found(s3_stub)
     _create_fails(personalize_stub, code, status)
 
@@ -120,7 +125,10 @@ def test_create_refused_for_good_fails_with_the_service_message(make_handler, pe
     stub_input_found(s3_stub)
     _create_fails(personalize_stub, "InvalidInputException")
 
-    with pytest.raises(RuntimeError, match=rf"CreateBatchInferenceJob for {ARN} failed: InvalidInputException: InvalidInputException message"):
+    with pytest.raises(
+        RuntimeError,
+        match=rf"CreateBatchInferenceJob for {ARN} failed: InvalidInputException: InvalidInputException message",
+    ):
         make_handler(create_event()).on_event()
 
 
@@ -278,7 +286,9 @@ def test_timeout_while_describe_is_throttled_still_fails(make_handler, personali
     clock.now = START_TIME + 3601
     _describe_fails(personalize_stub, "ThrottlingException")
 
-    with pytest.raises(TimeoutError, match=r"did not finish within 3600 s \(its status could not be read: ThrottlingException"):
+    with pytest.raises(
+        TimeoutError, match=r"did not finish within 3600 s \(its status could not be read: ThrottlingException"
+    ):
         make_handler(_started(create_event())).is_complete()
 
 
@@ -343,7 +353,9 @@ def test_status_is_logged_once_per_change(make_handler, personalize_stub, clock,
 
 def test_update_of_wait_settings_keeps_the_job_and_calls_nothing(make_handler):
     old = properties()
-    new = properties(TimeoutSeconds="1800", PollIntervalSeconds="60", ServiceToken="arn:aws:lambda:us-east-1:1:function:x")
+    new = properties(
+        TimeoutSeconds="1800", PollIntervalSeconds="60", ServiceToken="arn:aws:lambda:us-east-1:1:function:x"
+    )
 
     assert make_handler(update_event(ARN, old, new)).on_event() == {"PhysicalResourceId": ARN}
 
@@ -407,7 +419,9 @@ def test_update_that_changes_the_job_starts_a_new_one_under_a_new_id(
     assert new_arn != ARN
 
 
-def test_an_update_rollback_keeps_the_job_of_the_failed_deploy_and_starts_none(make_handler, personalize_stub, cloudformation_stub):
+def test_an_update_rollback_keeps_the_job_of_the_failed_deploy_and_starts_none(
+    make_handler, personalize_stub, cloudformation_stub
+):
     # CloudFormation puts the previous properties back on the job the failed deploy started.
     event = update_event(NEW_ARN, properties(InputVersion="new-asset-hash"), properties())
     stub_stack_status(cloudformation_stub, "UPDATE_ROLLBACK_IN_PROGRESS")
@@ -426,11 +440,16 @@ def test_an_update_rollback_keeping_a_job_never_created_completes_without_failin
 ):
     # The failed deploy's job was still deferred at the quota: failing here would leave the stack
     # UPDATE_ROLLBACK_FAILED, so the rollback says it does not know the status instead.
-    event = update_event(NEW_ARN, properties(InputVersion="new-asset-hash", JobTags=[{"tagKey": "team", "tagValue": "a"}]), properties())
+    event = update_event(
+        NEW_ARN, properties(InputVersion="new-asset-hash", JobTags=[{"tagKey": "team", "tagValue": "a"}]), properties()
+    )
     stub_stack_status(cloudformation_stub, "UPDATE_ROLLBACK_IN_PROGRESS")
     result = make_handler(event).on_event()  # no TagResource on a job that does not exist
     personalize_stub.add_client_error(
-        "describe_batch_inference_job", "ResourceNotFoundException", "not found", 404,
+        "describe_batch_inference_job",
+        "ResourceNotFoundException",
+        "not found",
+        404,
         expected_params={"batchInferenceJobArn": NEW_ARN},
     )
 
@@ -487,17 +506,26 @@ def test_a_chained_wait_sends_no_wait_setting_to_personalize(make_handler, perso
     assert result == {"PhysicalResourceId": ARN, "StartedAt": START_TIME}
 
 
-def test_a_chained_job_resource_hands_the_running_job_over_at_its_share_end(make_handler, personalize_stub, clock, capsys):
+def test_a_chained_job_resource_hands_the_running_job_over_at_its_share_end(
+    make_handler, personalize_stub, clock, capsys
+):
     clock.now = START_TIME + 3480
     _describe(personalize_stub, "IN PROGRESS")
 
     result = make_handler(_started(create_event(properties(**CHAINED)))).is_complete()
 
     assert result == _completed("IN PROGRESS")
-    assert _logged(capsys)[-1] == {"event": "wait_continued", "jobArn": ARN, "status": "IN PROGRESS", "waitedSeconds": 3480}
+    assert _logged(capsys)[-1] == {
+        "event": "wait_continued",
+        "jobArn": ARN,
+        "status": "IN PROGRESS",
+        "waitedSeconds": 3480,
+    }
 
 
-def test_a_chained_job_resource_hands_over_an_unknown_status_when_describe_is_throttled(make_handler, personalize_stub, clock):
+def test_a_chained_job_resource_hands_over_an_unknown_status_when_describe_is_throttled(
+    make_handler, personalize_stub, clock
+):
     clock.now = START_TIME + 3481
     _describe_fails(personalize_stub, "ThrottlingException")
 
@@ -586,7 +614,10 @@ def test_update_to_a_chained_wait_hands_the_running_job_to_the_new_segments(make
     [
         ({"OnTimeout": "Later"}, r"Property OnTimeout must be one of Fail, Continue, got 'Later'"),
         ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 3600 and at most 43200"),
-        ({"TotalTimeoutSeconds": "60"}, r"Property TotalTimeoutSeconds must be at least 3600 and at most 43200, got 60"),
+        (
+            {"TotalTimeoutSeconds": "60"},
+            r"Property TotalTimeoutSeconds must be at least 3600 and at most 43200, got 60",
+        ),
         ({"Wait": "no"}, r"Property Wait must be true or false, got 'no'"),
     ],
 )

@@ -7,7 +7,6 @@ Stubber fails a test on any other.
 import json
 
 import pytest
-
 from batch_job_wait import BatchJobWaitHandler
 from resource_properties import PropertyError
 
@@ -43,7 +42,8 @@ LAST_SEGMENT = {"Segment": "3", "TimeoutSeconds": "360", "OnTimeout": "Fail"}
 @pytest.fixture
 def make_wait_handler(make_handler_of):
     return lambda event: make_handler_of(
-        BatchJobWaitHandler, {**event, "ResourceType": RESOURCE_TYPE, "LogicalResourceId": "NightlyRecommendationsWait1"}
+        BatchJobWaitHandler,
+        {**event, "ResourceType": RESOURCE_TYPE, "LogicalResourceId": "NightlyRecommendationsWait1"},
     )
 
 
@@ -124,7 +124,9 @@ def test_delete_calls_nothing_and_keeps_the_physical_id(make_wait_handler, physi
     event = delete_event(physical_id, wait_properties(JobArn="not-an-arn", OnTimeout="Sometimes"))
 
     assert make_wait_handler(event).on_event() == {"PhysicalResourceId": physical_id}
-    assert make_wait_handler(waiting_event(event, {"PhysicalResourceId": physical_id})).is_complete() == {"IsComplete": True}
+    assert make_wait_handler(waiting_event(event, {"PhysicalResourceId": physical_id})).is_complete() == {
+        "IsComplete": True
+    }
 
 
 def test_unknown_request_type_is_refused(make_wait_handler):
@@ -136,13 +138,22 @@ def test_unknown_request_type_is_refused(make_wait_handler):
 
 
 BAD_PROPERTIES = [
-    ({"JobArn": SOLUTION_VERSION_ARN}, r"Property JobArn must be the ARN of a batch job .*got '" + SOLUTION_VERSION_ARN),
+    (
+        {"JobArn": SOLUTION_VERSION_ARN},
+        r"Property JobArn must be the ARN of a batch job .*got '" + SOLUTION_VERSION_ARN,
+    ),
     ({"JobArn": NAME}, r"Property JobArn must be the ARN of a batch job"),
-    ({"JobArn": f"arn:aws:personalize:us-east-1:{ACCOUNT}:campaign/{NAME}"}, r"Property JobArn must be the ARN of a batch job"),
+    (
+        {"JobArn": f"arn:aws:personalize:us-east-1:{ACCOUNT}:campaign/{NAME}"},
+        r"Property JobArn must be the ARN of a batch job",
+    ),
     ({"JobArn": None}, r"Property JobArn is required"),
     ({"OnTimeout": "Later"}, r"Property OnTimeout must be one of Fail, Continue, got 'Later'"),
     ({"OnTimeout": "continue"}, r"Property OnTimeout must be one of Fail, Continue, got 'continue'"),
-    ({"TotalTimeoutSeconds": "43201"}, r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 43201"),
+    (
+        {"TotalTimeoutSeconds": "43201"},
+        r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 43201",
+    ),
     # The whole wait cannot be shorter than this segment's share of it.
     ({"TotalTimeoutSeconds": "600"}, r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 600"),
     ({"OutputPath": None}, r"Property OutputPath is required"),
@@ -202,7 +213,17 @@ def test_a_segment_after_an_ended_segment_job_completes_with_its_attributes(make
 
 def test_polls_on_the_schedule_and_not_between_ticks(make_wait_handler, personalize_stub, clock):
     waiting = _waiting()  # PollIntervalSeconds 60, query interval 10
-    for elapsed, calls in ((0.2, 1), (10.3, 0), (20.5, 0), (30.6, 0), (40.8, 0), (50.9, 0), (61.1, 1), (71.2, 0), (120.4, 1)):
+    for elapsed, calls in (
+        (0.2, 1),
+        (10.3, 0),
+        (20.5, 0),
+        (30.6, 0),
+        (40.8, 0),
+        (50.9, 0),
+        (61.1, 1),
+        (71.2, 0),
+        (120.4, 1),
+    ):
         for _ in range(calls):
             _describe(personalize_stub, "IN PROGRESS", last_updated=START_TIME - 600)
         clock.now = START_TIME + elapsed
@@ -239,7 +260,9 @@ def test_a_job_unknown_to_personalize_fails_even_at_the_share_end(make_wait_hand
     clock.now = START_TIME + elapsed
     _describe_fails(personalize_stub, "ResourceNotFoundException")
 
-    with pytest.raises(RuntimeError, match=rf"Batch inference job {ARN} is unknown to Personalize \(ResourceNotFoundException\)"):
+    with pytest.raises(
+        RuntimeError, match=rf"Batch inference job {ARN} is unknown to Personalize \(ResourceNotFoundException\)"
+    ):
         make_wait_handler(_waiting()).is_complete()
 
 
@@ -261,12 +284,19 @@ def test_describe_refused_for_good_fails(make_wait_handler, personalize_stub, cl
 # The end of a share
 
 
-def test_share_end_with_the_job_running_hands_over_to_the_next_segment(make_wait_handler, personalize_stub, clock, capsys):
+def test_share_end_with_the_job_running_hands_over_to_the_next_segment(
+    make_wait_handler, personalize_stub, clock, capsys
+):
     clock.now = START_TIME + 3480
     _describe(personalize_stub, "IN PROGRESS")
 
     assert make_wait_handler(_waiting()).is_complete() == _data("IN PROGRESS")
-    assert _logged(capsys)[-1] == {"event": "wait_continued", "jobArn": ARN, "status": "IN PROGRESS", "waitedSeconds": 3480}
+    assert _logged(capsys)[-1] == {
+        "event": "wait_continued",
+        "jobArn": ARN,
+        "status": "IN PROGRESS",
+        "waitedSeconds": 3480,
+    }
 
 
 def test_share_end_between_poll_ticks_still_reads_the_status_and_hands_over(make_wait_handler, personalize_stub, clock):
@@ -292,7 +322,9 @@ def test_before_the_share_end_a_running_job_is_not_handed_over(make_wait_handler
     assert make_wait_handler(waiting).is_complete() == NOT_COMPLETE
 
 
-def test_last_share_end_fails_naming_the_job_the_whole_timeout_and_the_results(make_wait_handler, personalize_stub, clock, capsys):
+def test_last_share_end_fails_naming_the_job_the_whole_timeout_and_the_results(
+    make_wait_handler, personalize_stub, clock, capsys
+):
     clock.now = START_TIME + 360
     _describe(personalize_stub, "IN PROGRESS")
 
@@ -300,7 +332,9 @@ def test_last_share_end_fails_naming_the_job_the_whole_timeout_and_the_results(m
         make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete()
 
     message = str(raised.value)
-    assert message.startswith(f"Batch inference job {ARN} did not finish within 10800 s (its last status was IN PROGRESS).")
+    assert message.startswith(
+        f"Batch inference job {ARN} did not finish within 10800 s (its last status was IN PROGRESS)."
+    )
     assert f"The job keeps running in Personalize; its results will still appear at {OUTPUT_PATH}." in message
     assert "360 s" not in message  # the share is no timeout the user set
     assert _logged(capsys)[-1]["event"] == "job_timed_out"
@@ -310,7 +344,9 @@ def test_last_share_end_while_describe_is_throttled_still_fails(make_wait_handle
     clock.now = START_TIME + 361
     _describe_fails(personalize_stub, "ThrottlingException")
 
-    with pytest.raises(TimeoutError, match=r"within 10800 s \(its status could not be read: ThrottlingException.*keeps running"):
+    with pytest.raises(
+        TimeoutError, match=r"within 10800 s \(its status could not be read: ThrottlingException.*keeps running"
+    ):
         make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete()
 
 
@@ -333,14 +369,18 @@ def _describe_segment_job(personalize_stub, status: str) -> None:
         "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
         "status": status,
     }
-    personalize_stub.add_response("describe_batch_segment_job", {"batchSegmentJob": job}, {"batchSegmentJobArn": SEGMENT_JOB_ARN})
+    personalize_stub.add_response(
+        "describe_batch_segment_job", {"batchSegmentJob": job}, {"batchSegmentJobArn": SEGMENT_JOB_ARN}
+    )
 
 
 def test_a_segment_job_is_read_through_the_segment_api(make_wait_handler, personalize_stub, clock):
     clock.now = START_TIME + 60
     _describe_segment_job(personalize_stub, "ACTIVE")
 
-    assert make_wait_handler(_waiting(wait_properties(JobArn=SEGMENT_JOB_ARN))).is_complete() == _data("ACTIVE", SEGMENT_JOB_ARN)
+    assert make_wait_handler(_waiting(wait_properties(JobArn=SEGMENT_JOB_ARN))).is_complete() == _data(
+        "ACTIVE", SEGMENT_JOB_ARN
+    )
 
 
 def test_a_segment_job_that_outlives_the_last_share_is_named_as_one(make_wait_handler, personalize_stub, clock):

@@ -1,7 +1,6 @@
 """Custom::PersonalizeBatchSegmentJob: the same lifecycle as inference jobs through the segment API."""
 
 import pytest
-
 from batch_segment_job import BatchSegmentJobHandler
 from index import _HANDLERS
 
@@ -86,7 +85,9 @@ def test_an_active_segment_job_completes_with_its_attributes(make_segment_handle
     personalize_stub.add_response("describe_batch_segment_job", _described("ACTIVE"), {"batchSegmentJobArn": ARN})
     clock.now = START_TIME + 60
 
-    result = make_segment_handler(waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})).is_complete()
+    result = make_segment_handler(
+        waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})
+    ).is_complete()
 
     assert result == {
         "IsComplete": True,
@@ -102,4 +103,6 @@ def test_a_failed_segment_job_names_itself_and_the_reason(make_segment_handler, 
     clock.now = START_TIME + 60
 
     with pytest.raises(RuntimeError, match=f"Batch segment job {ARN} failed: {reason}"):
-        make_segment_handler(waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})).is_complete()
+        make_segment_handler(
+            waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})
+        ).is_complete()

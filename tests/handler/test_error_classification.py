@@ -6,7 +6,6 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-
 from error_classification import describe_error, error_code, is_transient
 
 

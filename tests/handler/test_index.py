@@ -7,7 +7,15 @@ import time
 import boto3
 import pytest
 
-from .sample_events import create_event, delete_event, described_job, expected_name, job_arn, properties, wait_properties
+from .sample_events import (
+    create_event,
+    delete_event,
+    described_job,
+    expected_name,
+    job_arn,
+    properties,
+    wait_properties,
+)
 
 ARN = job_arn(expected_name())
 
@@ -19,7 +27,9 @@ def created_clients():
 
 
 @pytest.fixture
-def index(monkeypatch, created_clients, personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub):
+def index(
+    monkeypatch, created_clients, personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub
+):
     """index with boto3.client handing out the stubbed clients."""
     import index
 
@@ -72,7 +82,10 @@ def test_clients_are_created_once_with_retries_and_timeouts_and_no_endpoint_over
 def test_unknown_resource_type_is_refused_naming_it(index, entry_point):
     event = {**create_event(), "ResourceType": "Custom::PersonalizeCampaign"}
 
-    with pytest.raises(ValueError, match=r"Unsupported ResourceType 'Custom::PersonalizeCampaign'.*Custom::PersonalizeBatchInferenceJob"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unsupported ResourceType 'Custom::PersonalizeCampaign'.*Custom::PersonalizeBatchInferenceJob",
+    ):
         getattr(index, entry_point)(event, None)
 
 

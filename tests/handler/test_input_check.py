@@ -1,5 +1,4 @@
 import pytest
-
 from input_check import InputError, check_input
 
 BUCKET = "shop-batch-input"
@@ -45,8 +44,16 @@ def test_folder_listing_pages_on_past_empty_placeholders(s3, s3_stub):
 @pytest.mark.parametrize(
     ("uri", "stub", "message"),
     [
-        (FILE, lambda s: s.add_client_error("head_object", "404", "Not Found", 404), f"Input file {FILE} does not exist"),
-        (FILE, lambda s: s.add_response("head_object", {"ContentLength": 0}, HEAD_PARAMS), f"Input file {FILE} is empty"),
+        (
+            FILE,
+            lambda s: s.add_client_error("head_object", "404", "Not Found", 404),
+            f"Input file {FILE} does not exist",
+        ),
+        (
+            FILE,
+            lambda s: s.add_response("head_object", {"ContentLength": 0}, HEAD_PARAMS),
+            f"Input file {FILE} is empty",
+        ),
         (
             FILE,
             lambda s: s.add_client_error("head_object", "403", "Forbidden", 403),
@@ -78,8 +85,16 @@ def test_folder_listing_pages_on_past_empty_placeholders(s3, s3_stub):
             f"Could not check the input {FILE}: InvalidObjectState: archived",
         ),
     ],
-    ids=["missing-file", "empty-file", "file-denied", "empty-folder", "folder-of-empty-objects", "no-bucket",
-         "folder-denied", "other-error"],
+    ids=[
+        "missing-file",
+        "empty-file",
+        "file-denied",
+        "empty-folder",
+        "folder-of-empty-objects",
+        "no-bucket",
+        "folder-denied",
+        "other-error",
+    ],
 )
 def test_unusable_input_is_refused_naming_its_uri(s3, s3_stub, uri, stub, message):
     stub(s3_stub)

@@ -2,7 +2,6 @@ import re
 
 import botocore.session
 import pytest
-
 from job_name import job_arn, job_name
 
 from .sample_events import CREATE_REQUEST_ID, LOGICAL_ID, STACK_ID, UPDATE_REQUEST_ID

@@ -1,5 +1,4 @@
 import pytest
-
 from poll_schedule import poll_due
 
 QUERY_INTERVAL = 10
@@ -34,6 +33,6 @@ def test_polls_in_an_hour_stay_within_the_bound_and_keep_up(poll_interval, call_
 
     assert len(polls) <= HOUR / poll_interval + 1
     # Never more than two poll intervals (or two calls) without a look at the job.
-    gaps = [later - earlier for earlier, later in zip(polls, polls[1:])]
+    gaps = [later - earlier for earlier, later in zip(polls, polls[1:], strict=False)]
     assert max(gaps, default=0) < 2 * max(poll_interval, call_spacing) + call_spacing
     assert polls[0] == 0

@@ -1,5 +1,4 @@
 import pytest
-
 from resource_properties import PropertyError, boolean, choice, drop_absent, float_map, integer, required
 
 
@@ -46,10 +45,17 @@ def test_float_map_refuses_what_is_no_map():
 
 
 def test_drop_absent_keeps_values_and_zeroes_but_not_none_or_empty_containers():
-    assert drop_absent({"a": "x", "b": None, "c": [], "d": {}, "e": "", "f": 0, "g": [1]}) == {"a": "x", "f": 0, "g": [1]}
+    assert drop_absent({"a": "x", "b": None, "c": [], "d": {}, "e": "", "f": 0, "g": [1]}) == {
+        "a": "x",
+        "f": 0,
+        "g": [1],
+    }
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("false", False), (" TRUE ", True), ("False", False), (True, True), (False, False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("false", False), (" TRUE ", True), ("False", False), (True, True), (False, False)],
+)
 def test_boolean_reads_what_cloudformation_sends_for_true_and_false(raw, expected):
     assert boolean({"Wait": raw}, "Wait", default=not expected) is expected
 

@@ -43,7 +43,10 @@ def main() -> int:
     parser.add_argument("--fail", metavar="REASON", help="make the job end CREATE FAILED with this reason")
     parser.add_argument("--recommendations", type=int, default=3, help="how many output lines to print (default 3)")
     parser.add_argument(
-        "--job-minutes", type=int, default=_DEFAULT_JOB_MINUTES, metavar="N",
+        "--job-minutes",
+        type=int,
+        default=_DEFAULT_JOB_MINUTES,
+        metavar="N",
         help=f"how long the job takes from its creation to its end, {_PENDING_SECONDS // 60:.0f} of them PENDING "
         f"(default {_DEFAULT_JOB_MINUTES}); app.py waits up to 180",
     )
@@ -54,7 +57,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as outdir:
         print(f"Synthesizing {STACK} from app.py ...", flush=True)
         environment = {**os.environ, "CDK_OUTDIR": outdir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-        subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY, env=environment, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "app.py"], cwd=REPOSITORY, env=environment, check=True, stdout=subprocess.DEVNULL
+        )
         stack = read_stack(Path(outdir), STACK)
         return _deploy(stack, arguments)
 
@@ -76,10 +81,18 @@ def _deploy(stack, arguments) -> int:
 
     def show_job(job, old_status, new_status) -> None:
         elapsed = int(clock.now() - start)
-        _print(f"[+{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}]   personalize: {job.arn} {new_status}")
+        _print(
+            f"[+{elapsed // 3600:02d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}]   "
+            f"personalize: {job.arn} {new_status}"
+        )
 
-    timings = JobTimings(pending_seconds=_PENDING_SECONDS, in_progress_seconds=arguments.job_minutes * 60 - _PENDING_SECONDS)
-    with moto_server() as aws_endpoint, PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint, timings=timings) as emulator:
+    timings = JobTimings(
+        pending_seconds=_PENDING_SECONDS, in_progress_seconds=arguments.job_minutes * 60 - _PENDING_SECONDS
+    )
+    with (
+        moto_server() as aws_endpoint,
+        PersonalizeEmulator(clock, aws_endpoint_url=aws_endpoint, timings=timings) as emulator,
+    ):
         emulator.add_solution_version(SOLUTION_VERSION_ARN)
         if arguments.fail:
             emulator.faults.fail_jobs(arguments.fail)
@@ -102,7 +115,9 @@ def _deploy(stack, arguments) -> int:
             return 1
         for name, value in result.outputs.items():
             _print(f"Output {name} = {value}")
-        _print_recommendations(aws_endpoint, result.outputs["Recommendations"] + "users.json.out", arguments.recommendations)
+        _print_recommendations(
+            aws_endpoint, result.outputs["Recommendations"] + "users.json.out", arguments.recommendations
+        )
     return 0
 
 

@@ -122,7 +122,9 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
         records_file = inputs_dir / kind.name / kind.input_name
         for number in range(1, FIVE + 1):
             kind.job_class(
-                stack, f"{kind.name.title()}{number}", solution_version_arn=kind.solution_version_arn,
+                stack,
+                f"{kind.name.title()}{number}",
+                solution_version_arn=kind.solution_version_arn,
                 input=BatchInput.from_asset(str(records_file)),
             )
     app.synth()
@@ -134,7 +136,9 @@ def _add_stacks(app: cdk.App, kind: ScenarioKind, inputs_dir: Path, changed: boo
     empty_file = _write(inputs_dir / "empty" / kind.input_name, ())
 
     def job(stack: cdk.Stack, construct_id: str, job_input: BatchInput, **props) -> BatchJob:
-        return kind.job_class(stack, construct_id, solution_version_arn=kind.solution_version_arn, input=job_input, **props)
+        return kind.job_class(
+            stack, construct_id, solution_version_arn=kind.solution_version_arn, input=job_input, **props
+        )
 
     job(cdk.Stack(app, kind.stack("InputChange")), "Nightly", BatchInput.from_asset(str(changing_file)))
 
@@ -155,7 +159,13 @@ def _add_stacks(app: cdk.App, kind: ScenarioKind, inputs_dir: Path, changed: boo
 
     stack = cdk.Stack(app, kind.stack("KmsKey"))
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    job(stack, "Nightly", BatchInput.from_asset(str(records_file)), encryption_key=key, tags=CHANGED_TAGS if changed else TAGS)
+    job(
+        stack,
+        "Nightly",
+        BatchInput.from_asset(str(records_file)),
+        encryption_key=key,
+        tags=CHANGED_TAGS if changed else TAGS,
+    )
 
     job(cdk.Stack(app, kind.stack("EmptyInput")), "Nightly", BatchInput.from_asset(str(empty_file)))
 
@@ -168,10 +178,16 @@ def _add_long_wait_stacks(app: cdk.App, kind: ScenarioKind, records_file: Path) 
         ("NoWait", {"wait": False}),
     ):
         stack = cdk.Stack(app, kind.stack(name))
-        run_name = cdk.CfnParameter(stack, RUN_NAME_PARAMETER, default="Nightly", allowed_pattern=r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
+        run_name = cdk.CfnParameter(
+            stack, RUN_NAME_PARAMETER, default="Nightly", allowed_pattern=r"[a-zA-Z0-9][a-zA-Z0-9\-_]*"
+        )
         job = kind.job_class(
-            stack, "Nightly", solution_version_arn=kind.solution_version_arn, input=BatchInput.from_asset(str(records_file)),
-            job_name_prefix=run_name.value_as_string, **props,
+            stack,
+            "Nightly",
+            solution_version_arn=kind.solution_version_arn,
+            input=BatchInput.from_asset(str(records_file)),
+            job_name_prefix=run_name.value_as_string,
+            **props,
         )
         cdk.CfnOutput(stack, "JobArn", value=job.job_arn)
         cdk.CfnOutput(stack, "Results", value=job.output_s3_uri)

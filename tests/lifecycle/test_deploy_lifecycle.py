@@ -15,9 +15,9 @@ from .driver.cloud_assembly import StackArtifact
 from .driver.provider_framework import CREATE_FAILED_MARKER
 from .local_aws import SOLUTION_VERSION_ARN, client
 from .scenario_app import (
+    FIVE,
     INFERENCE,
     KINDS,
-    FIVE,
     SEGMENT,
     SIX,
     TEAM_DATA_BUCKET,
@@ -72,14 +72,25 @@ def kind(request) -> ScenarioKind:
 def single_job(kind, example_stack, scenario_stack) -> SingleJob:
     if kind is INFERENCE:
         return SingleJob(
-            kind, example_stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN}, _job_resource(example_stack),
-            records=len(EXAMPLE_INPUT.read_text().splitlines()), num_results=10,
-            timeout_seconds=EXAMPLE_TIMEOUT_SECONDS, wait_resources=4,
+            kind,
+            example_stack,
+            {"SolutionVersionArn": SOLUTION_VERSION_ARN},
+            _job_resource(example_stack),
+            records=len(EXAMPLE_INPUT.read_text().splitlines()),
+            num_results=10,
+            timeout_seconds=EXAMPLE_TIMEOUT_SECONDS,
+            wait_resources=4,
         )
     stack = scenario_stack(kind.stack("InputChange"))
     return SingleJob(
-        kind, stack, {}, _job_resource(stack), records=len(kind.records), num_results=None,
-        timeout_seconds=ONE_HOUR_TIMEOUT_SECONDS, wait_resources=1,
+        kind,
+        stack,
+        {},
+        _job_resource(stack),
+        records=len(kind.records),
+        num_results=None,
+        timeout_seconds=ONE_HOUR_TIMEOUT_SECONDS,
+        wait_resources=1,
     )
 
 
@@ -114,7 +125,9 @@ def test_deploy_ends_with_every_result_in_s3(single_job, deployment, emulator, a
     lines = _output_lines(aws_endpoint, attributes["OutputPath"] + single_job.output_key)
     assert len(lines) == single_job.records
     expected_size = single_job.num_results or 25
-    assert all(line["error"] is None and len(line["output"][single_job.kind.output_field]) == expected_size for line in lines)
+    assert all(
+        line["error"] is None and len(line["output"][single_job.kind.output_field]) == expected_size for line in lines
+    )
     # The deploy notices the job's end within one poll interval (plus the provider's wake-up).
     assert clock.now() - job.last_updated_at <= POLL_INTERVAL + QUERY_INTERVAL
 
@@ -125,7 +138,10 @@ def test_the_example_app_outputs_name_the_job_and_its_results(example_stack, dep
     result = stack.deploy(example_stack, {"SolutionVersionArn": SOLUTION_VERSION_ARN})
 
     (job,) = emulator.jobs()
-    assert result.outputs == {"JobArn": job.arn, "Recommendations": job.request["jobOutput"]["s3DataDestination"]["path"]}
+    assert result.outputs == {
+        "JobArn": job.arn,
+        "Recommendations": job.request["jobOutput"]["s3DataDestination"]["path"],
+    }
 
 
 def test_a_create_cloudformation_retries_runs_exactly_one_job(single_job, deployment, emulator):
@@ -196,7 +212,9 @@ def test_a_job_past_the_timeout_fails_with_its_arn_not_a_generic_timeout(single_
     assert "Operation timed out" not in failure
     # Each waiting resource notices the end of its share at its next query.
     waited = clock.now() - started
-    assert single_job.timeout_seconds <= waited <= single_job.timeout_seconds + single_job.wait_resources * QUERY_INTERVAL
+    assert (
+        single_job.timeout_seconds <= waited <= single_job.timeout_seconds + single_job.wait_resources * QUERY_INTERVAL
+    )
 
 
 def test_an_unknown_solution_version_fails_the_deploy_without_a_job(single_job, deployment, emulator):
@@ -276,13 +294,17 @@ def test_changed_input_runs_a_new_job_and_waits_for_it(kind, scenario_stack, dep
     assert stack.resources[job_resource].physical_id == second.arn
     assert stack.resources[job_resource].attributes["JobArn"] == second.arn
     output = stack.resources[job_resource].attributes["OutputPath"] + kind.input_name + ".out"
-    assert [line["input"] for line in _output_lines(aws_endpoint, output)] == [json.loads(r) for r in kind.changed_records]
+    assert [line["input"] for line in _output_lines(aws_endpoint, output)] == [
+        json.loads(r) for r in kind.changed_records
+    ]
     # CloudFormation deletes the replaced resource; the handler leaves the finished job alone.
     assert stack.last_request(job_resource, "Delete")["PhysicalResourceId"] == first_arn
     assert [record["jobArn"] for record in _logged(stack, "job_left_in_place")] == [first_arn]
 
 
-def test_a_failed_re_run_rolls_back_at_once_and_a_later_deploy_runs_the_job_again(kind, scenario_stack, deployment, emulator, aws_endpoint):
+def test_a_failed_re_run_rolls_back_at_once_and_a_later_deploy_runs_the_job_again(
+    kind, scenario_stack, deployment, emulator, aws_endpoint
+):
     stack = deployment(kind.stack("InputChange"))
     assert stack.deploy(scenario_stack(kind.stack("InputChange"))).status == "CREATE_COMPLETE"
     job_resource = _job_resource(scenario_stack(kind.stack("InputChange")))
@@ -307,7 +329,9 @@ def test_a_failed_re_run_rolls_back_at_once_and_a_later_deploy_runs_the_job_agai
     # The previous job's results are where it wrote them, and the upload rolled back: the input
     # is the one the stack declares again.
     records = [json.loads(r) for r in kind.records]
-    output = _output_lines(aws_endpoint, first.request["jobOutput"]["s3DataDestination"]["path"] + kind.input_name + ".out")
+    output = _output_lines(
+        aws_endpoint, first.request["jobOutput"]["s3DataDestination"]["path"] + kind.input_name + ".out"
+    )
     assert [line["input"] for line in output] == records
     input_uri = first.request["jobInput"]["s3DataSource"]["path"]
     assert [json.loads(line) for line in _read(aws_endpoint, input_uri).splitlines()] == records
@@ -320,7 +344,9 @@ def test_a_failed_re_run_rolls_back_at_once_and_a_later_deploy_runs_the_job_agai
     *_, third = emulator.jobs()
     assert len(emulator.jobs()) == 3 and third.status == "ACTIVE"
     assert stack.resources[job_resource].physical_id == third.arn
-    output = _output_lines(aws_endpoint, stack.resources[job_resource].attributes["OutputPath"] + kind.input_name + ".out")
+    output = _output_lines(
+        aws_endpoint, stack.resources[job_resource].attributes["OutputPath"] + kind.input_name + ".out"
+    )
     assert [line["input"] for line in output] == [json.loads(r) for r in kind.changed_records]
     assert stack.last_request(job_resource, "Delete")["PhysicalResourceId"] == failed.arn
 
@@ -361,7 +387,9 @@ def test_inference_and_segment_jobs_count_against_separate_quotas(scenario_stack
     jobs = emulator.jobs()
     assert sorted(job.kind for job in jobs) == ["batch-inference-job"] * FIVE + ["batch-segment-job"] * FIVE
     assert {job.created_at for job in jobs} == {jobs[0].created_at}, "all ten started at once"
-    assert emulator.peak_concurrency_of("batch-inference-job") == emulator.peak_concurrency_of("batch-segment-job") == FIVE
+    assert (
+        emulator.peak_concurrency_of("batch-inference-job") == emulator.peak_concurrency_of("batch-segment-job") == FIVE
+    )
     assert not any(r.error_code == "LimitExceededException" for r in emulator.requests)
 
 
@@ -375,7 +403,9 @@ def test_rollback_sends_every_job_a_harmless_delete(kind, scenario_stack, deploy
     assert result.status == "ROLLBACK_COMPLETE"
     job_resources = [_job_resource(scenario_stack(kind.stack("SixJobs")), f"Job{n}") for n in range(1, SIX + 1)]
     deletes = {lid: stack.last_request(lid, "Delete") for lid in job_resources}
-    invented = [lid for lid, req in deletes.items() if req["PhysicalResourceId"].startswith(f"{kind.stack('SixJobs')}-")]
+    invented = [
+        lid for lid, req in deletes.items() if req["PhysicalResourceId"].startswith(f"{kind.stack('SixJobs')}-")
+    ]
     assert invented, "a job still in flight when the stack failed gets an id CloudFormation invented"
     for logical_id in job_resources:
         assert result.statuses(logical_id)[-1] == "DELETE_COMPLETE"

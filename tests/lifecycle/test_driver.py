@@ -11,8 +11,8 @@ from .driver.provider_framework import (
     ProviderFramework,
     Response,
     UserFunction,
-    Waiting,
     WaiterSettings,
+    Waiting,
     waiter_settings,
 )
 from .driver.stack_deployment import DeploymentError, StackDeployment, _as_cloudformation_sends
@@ -20,7 +20,9 @@ from .local_aws import ACCOUNT_ID, REGION, client
 from .virtual_clock import DEFAULT_START
 
 CONTEXT = ResolutionContext(
-    ref=lambda name: {"Bucket": "my-bucket", "AWS::Region": "us-east-1", "AWS::NoValue": NO_VALUE}.get(name, f"ref-{name}"),
+    ref=lambda name: {"Bucket": "my-bucket", "AWS::Region": "us-east-1", "AWS::NoValue": NO_VALUE}.get(
+        name, f"ref-{name}"
+    ),
     get_att=lambda logical_id, attribute: f"arn:{logical_id}:{attribute}",
     condition=lambda name: name == "IsProd",
 )
@@ -44,7 +46,11 @@ def test_intrinsics_resolve_as_cloudformation_does(template, resolved):
 
 
 def test_references_find_dependencies_in_every_form():
-    template = {"A": {"Ref": "One"}, "B": {"Fn::GetAtt": ["Two", "Arn"]}, "C": {"Fn::Sub": ["${Three.Arn}-${Local}", {"Local": {"Ref": "Four"}}]}}
+    template = {
+        "A": {"Ref": "One"},
+        "B": {"Fn::GetAtt": ["Two", "Arn"]},
+        "C": {"Fn::Sub": ["${Three.Arn}-${Local}", {"Local": {"Ref": "Four"}}]},
+    }
     assert set(references(template)) == {"One", "Two", "Three", "Four"}
 
 
@@ -55,17 +61,29 @@ def test_unknown_intrinsic_is_an_error_not_a_pass_through():
 
 def test_cloudformation_sends_every_scalar_as_a_string():
     assert _as_cloudformation_sends({"N": 25, "F": 0.5, "B": True, "L": [1, {"X": False}]}) == {
-        "N": "25", "F": "0.5", "B": "true", "L": ["1", {"X": "false"}]
+        "N": "25",
+        "F": "0.5",
+        "B": "true",
+        "L": ["1", {"X": "false"}],
     }
 
 
 def test_waiter_settings_come_from_the_state_machine_definition():
-    definition = '{"StartAt":"t","States":{"t":{"Type":"Task","Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":10,"MaxAttempts":360,"BackoffRate":1}]}}}'
+    definition = (
+        '{"StartAt":"t","States":{"t":{"Type":"Task","Retry":[{"ErrorEquals":["States.ALL"],'
+        '"IntervalSeconds":10,"MaxAttempts":360,"BackoffRate":1}]}}}'
+    )
     assert waiter_settings(definition) == WaiterSettings(interval_seconds=10, max_attempts=360)
 
 
 def _request(request_type: str, **extra) -> dict:
-    return {"RequestType": request_type, "RequestId": "req-1", "LogicalResourceId": "Job", "ResourceProperties": {}, **extra}
+    return {
+        "RequestType": request_type,
+        "RequestId": "req-1",
+        "LogicalResourceId": "Job",
+        "ResourceProperties": {},
+        **extra,
+    }
 
 
 def _framework(on_event, is_complete=None, max_attempts=2) -> ProviderFramework:
@@ -108,7 +126,9 @@ def test_is_complete_sees_the_request_merged_with_on_event_result_and_data_merge
 
 
 def test_waiting_retries_at_the_interval_then_times_out_with_the_framework_message():
-    framework = _framework(lambda event: {"PhysicalResourceId": "arn:job"}, lambda event: {"IsComplete": False}, max_attempts=2)
+    framework = _framework(
+        lambda event: {"PhysicalResourceId": "arn:job"}, lambda event: {"IsComplete": False}, max_attempts=2
+    )
     state = framework.on_event(_request("Create"), now=0)
     times = []
     while isinstance(state, Waiting):
@@ -119,13 +139,17 @@ def test_waiting_retries_at_the_interval_then_times_out_with_the_framework_messa
 
 
 def test_data_with_is_complete_false_fails_the_resource():
-    framework = _framework(lambda event: {"PhysicalResourceId": "arn:job"}, lambda event: {"IsComplete": False, "Data": {"X": 1}})
+    framework = _framework(
+        lambda event: {"PhysicalResourceId": "arn:job"}, lambda event: {"IsComplete": False, "Data": {"X": 1}}
+    )
     response = framework.attempt(framework.on_event(_request("Create"), now=0), now=0)
     assert response.status == "FAILED" and '"Data" is not allowed' in response.reason
 
 
 def test_a_delete_may_not_change_the_physical_id():
-    response = _framework(lambda event: {"PhysicalResourceId": "other"}).on_event(_request("Delete", PhysicalResourceId="arn:job"), now=0)
+    response = _framework(lambda event: {"PhysicalResourceId": "other"}).on_event(
+        _request("Delete", PhysicalResourceId="arn:job"), now=0
+    )
     assert response.status == "FAILED" and "cannot change the physical resource ID" in response.reason
 
 
@@ -136,7 +160,13 @@ def test_a_delete_may_not_change_the_physical_id():
 def test_describe_stacks_answers_what_boto3_parses(cloudformation):
     stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/Shop/0a1b2c3d-0000-4000-8000-000000000000"
     cloudformation.publish(stack_id, "Shop", "UPDATE_IN_PROGRESS", at=DEFAULT_START)
-    cloudformation.publish(stack_id, "Shop", "UPDATE_ROLLBACK_IN_PROGRESS", at=DEFAULT_START + 60, reason="The following resource(s) failed to update: [Job]. ")
+    cloudformation.publish(
+        stack_id,
+        "Shop",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        at=DEFAULT_START + 60,
+        reason="The following resource(s) failed to update: [Job]. ",
+    )
     describe = client("cloudformation", cloudformation.url).describe_stacks
 
     for name in (stack_id, "Shop"):
@@ -144,10 +174,17 @@ def test_describe_stacks_answers_what_boto3_parses(cloudformation):
         assert stack["StackId"] == stack_id and stack["StackName"] == "Shop"
         assert stack["StackStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"
         assert stack["StackStatusReason"] == "The following resource(s) failed to update: [Job]. "
-        assert stack["CreationTime"].timestamp() == DEFAULT_START and stack["LastUpdatedTime"].timestamp() == DEFAULT_START + 60
+        assert (
+            stack["CreationTime"].timestamp() == DEFAULT_START
+            and stack["LastUpdatedTime"].timestamp() == DEFAULT_START + 60
+        )
     with pytest.raises(ClientError) as raised:
         describe(StackName="Elsewhere")
-    assert raised.value.response["Error"] == {"Type": "Sender", "Code": "ValidationError", "Message": "Stack with id Elsewhere does not exist"}
+    assert raised.value.response["Error"] == {
+        "Type": "Sender",
+        "Code": "ValidationError",
+        "Message": "Stack with id Elsewhere does not exist",
+    }
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
     cloudformation.publish(stack_id, "Shop", "DELETE_COMPLETE", at=DEFAULT_START + 120)
@@ -158,7 +195,12 @@ def test_describe_stacks_answers_what_boto3_parses(cloudformation):
         describe(StackName="Shop")
     assert describe()["Stacks"] == []
     assert [call.answer for call in cloudformation.calls] == [
-        "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS", "ValidationError", "DELETE_COMPLETE", "ValidationError", "",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "ValidationError",
+        "DELETE_COMPLETE",
+        "ValidationError",
+        "",
     ]
 
 
@@ -172,7 +214,7 @@ def test_other_actions_are_refused(cloudformation):
 # Update rollback of custom resources, on a probe stack whose handler does what its properties
 # say and logs the stack status DescribeStacks gives it
 
-PROBE_HANDLER = '''
+PROBE_HANDLER = """
 import json
 
 import boto3
@@ -185,7 +227,8 @@ def on_event(event, context):
                       "physicalId": event.get("PhysicalResourceId"), "stackStatus": status}))
     if event["RequestType"] == "Delete":
         return {"PhysicalResourceId": event["PhysicalResourceId"]}
-    if properties.get("Fail") == "true" or (status == "UPDATE_ROLLBACK_IN_PROGRESS" and properties.get("FailRollback") == "true"):
+    rollback_fails = status == "UPDATE_ROLLBACK_IN_PROGRESS" and properties.get("FailRollback") == "true"
+    if properties.get("Fail") == "true" or rollback_fails:
         raise RuntimeError("the properties say fail")
     return {"PhysicalResourceId": properties["Id"]}
 
@@ -195,17 +238,29 @@ def is_complete(event, context):
     if properties.get("Hang") == "true" and event["RequestType"] != "Delete":
         return {"IsComplete": False}
     return {"IsComplete": True, "Data": {"Id": properties["Id"]}}
-'''
+"""
 # Per variant: each probe resource's properties. B depends on A, C and D on nothing.
 PROBE_VARIANTS = {
-    "v1": {"A": {"Id": "a-1"}, "C": {"Id": "c", "Hang": "false"}, "D": {"Id": "d", "Rev": "1", "FailRollback": "true"},
-           "B": {"Id": "b", "Fail": "false"}},
+    "v1": {
+        "A": {"Id": "a-1"},
+        "C": {"Id": "c", "Hang": "false"},
+        "D": {"Id": "d", "Rev": "1", "FailRollback": "true"},
+        "B": {"Id": "b", "Fail": "false"},
+    },
     # A is replaced, C hangs until the deploy fails, B fails.
-    "v2": {"A": {"Id": "a-2"}, "C": {"Id": "c", "Hang": "true"}, "D": {"Id": "d", "Rev": "1", "FailRollback": "true"},
-           "B": {"Id": "b", "Fail": "true"}},
+    "v2": {
+        "A": {"Id": "a-2"},
+        "C": {"Id": "c", "Hang": "true"},
+        "D": {"Id": "d", "Rev": "1", "FailRollback": "true"},
+        "B": {"Id": "b", "Fail": "true"},
+    },
     # D changes too, and fails its rollback Update.
-    "v2-rollback-fails": {"A": {"Id": "a-1"}, "C": {"Id": "c", "Hang": "false"}, "D": {"Id": "d", "Rev": "2", "FailRollback": "true"},
-                          "B": {"Id": "b", "Fail": "true"}},
+    "v2-rollback-fails": {
+        "A": {"Id": "a-1"},
+        "C": {"Id": "c", "Hang": "false"},
+        "D": {"Id": "d", "Rev": "2", "FailRollback": "true"},
+        "B": {"Id": "b", "Fail": "true"},
+    },
 }
 
 
@@ -222,35 +277,59 @@ def probe_stacks(tmp_path_factory) -> dict[str, StackArtifact]:
     for variant, resources in PROBE_VARIANTS.items():
         stack = cdk.Stack(app, f"Probe-{variant}")
 
-        def function(name: str) -> lambda_.Function:
+        def function(name: str, stack: cdk.Stack = stack) -> lambda_.Function:
             return lambda_.Function(
-                stack, name, runtime=lambda_.Runtime.PYTHON_3_12, handler=f"index.{name}", code=lambda_.Code.from_asset(str(root / "handler"))
+                stack,
+                name,
+                runtime=lambda_.Runtime.PYTHON_3_12,
+                handler=f"index.{name}",
+                code=lambda_.Code.from_asset(str(root / "handler")),
             )
 
-        provider = cr.Provider(stack, "Provider", on_event_handler=function("on_event"), is_complete_handler=function("is_complete"),
-                               query_interval=cdk.Duration.seconds(10))
+        provider = cr.Provider(
+            stack,
+            "Provider",
+            on_event_handler=function("on_event"),
+            is_complete_handler=function("is_complete"),
+            query_interval=cdk.Duration.seconds(10),
+        )
         made = {}
         for name, properties in resources.items():
-            made[name] = cdk.CustomResource(stack, name, service_token=provider.service_token, resource_type="Custom::Probe", properties=properties)
+            made[name] = cdk.CustomResource(
+                stack, name, service_token=provider.service_token, resource_type="Custom::Probe", properties=properties
+            )
         made["B"].node.add_dependency(made["A"])
     app.synth()
     return {variant: read_stack(root / "cdk.out", f"Probe-{variant}") for variant in PROBE_VARIANTS}
 
 
 def _probe_ids(stack: StackArtifact) -> dict[str, str]:
-    return {logical_id[0]: logical_id for logical_id, resource in stack.resources.items() if resource["Type"] == "Custom::Probe"}
+    return {
+        logical_id[0]: logical_id
+        for logical_id, resource in stack.resources.items()
+        if resource["Type"] == "Custom::Probe"
+    }
 
 
 def _sent(stack: StackDeployment, since: int) -> list[tuple]:
     return [
-        (request["LogicalResourceId"][0], request["RequestType"], request.get("PhysicalResourceId"),
-         request["ResourceProperties"].get("Id"), request.get("OldResourceProperties", {}).get("Id"))
+        (
+            request["LogicalResourceId"][0],
+            request["RequestType"],
+            request.get("PhysicalResourceId"),
+            request["ResourceProperties"].get("Id"),
+            request.get("OldResourceProperties", {}).get("Id"),
+        )
         for request, _ in stack.requests[since:]
     ]
 
 
 def _seen_statuses(stack: StackDeployment, since: int) -> list[tuple[str, str, str]]:
-    return [(record["resource"][0], record["request"], record["stackStatus"]) for record in stack.handler_log[since:] if record.get("event") == "probe"]
+    return [
+        (record["resource"][0], record["request"], record["stackStatus"])
+        for record in stack.handler_log[since:]
+        if record.get("event") == "probe"
+    ]
 
 
 def test_a_failed_update_sends_each_custom_resource_it_updated_an_update_back(probe_stacks, deployment, cloudformation):
@@ -280,9 +359,14 @@ def test_a_failed_update_sends_each_custom_resource_it_updated_an_update_back(pr
         ("A", "Update", "a-2", "a-1", "a-2"),  # answers a-1: the now-current a-2 is deleted in cleanup
         ("A", "Delete", "a-2", "a-2", None),
     ]
-    rollback = [request for request, _ in stack.requests[requests_before + 2:requests_before + 4]]
-    assert [(r["ResourceProperties"]["Fail"], r["OldResourceProperties"]["Fail"]) for r in rollback[:1]] == [("false", "true")]
-    assert (rollback[1]["ResourceProperties"]["Hang"], rollback[1]["OldResourceProperties"]["Hang"]) == ("false", "true")
+    rollback = [request for request, _ in stack.requests[requests_before + 2 : requests_before + 4]]
+    assert [(r["ResourceProperties"]["Fail"], r["OldResourceProperties"]["Fail"]) for r in rollback[:1]] == [
+        ("false", "true")
+    ]
+    assert (rollback[1]["ResourceProperties"]["Hang"], rollback[1]["OldResourceProperties"]["Hang"]) == (
+        "false",
+        "true",
+    )
     # What the handler read from DescribeStacks at each request.
     assert _seen_statuses(stack, log_before) == [
         ("A", "Update", "UPDATE_IN_PROGRESS"),
@@ -295,7 +379,12 @@ def test_a_failed_update_sends_each_custom_resource_it_updated_an_update_back(pr
     ]
     assert result.statuses(ids["B"]) == ["UPDATE_IN_PROGRESS", "UPDATE_FAILED", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE"]
     assert result.statuses(ids["A"])[-2:] == ["DELETE_IN_PROGRESS", "DELETE_COMPLETE"]
-    assert {name: stack.resources[logical_id].physical_id for name, logical_id in ids.items()} == {"A": "a-1", "B": "b", "C": "c", "D": "d"}
+    assert {name: stack.resources[logical_id].physical_id for name, logical_id in ids.items()} == {
+        "A": "a-1",
+        "B": "b",
+        "C": "c",
+        "D": "d",
+    }
     assert stack.resources[ids["A"]].attributes == {"Id": "a-1"}
     assert cloudformation.status_of(stack.stack_id) == "UPDATE_ROLLBACK_COMPLETE"
 
@@ -305,7 +394,10 @@ def test_a_failed_update_sends_each_custom_resource_it_updated_an_update_back(pr
     assert stack.requests[requests_before:] == []
     assert stack.delete().status == "DELETE_COMPLETE"
     assert [change.status for change in stack.status_history[-4:]] == [
-        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_COMPLETE",
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "DELETE_IN_PROGRESS",
+        "DELETE_COMPLETE",
     ]
     assert cloudformation.status_of(stack.stack_id) == "DELETE_COMPLETE"
 
@@ -326,10 +418,14 @@ def test_a_failed_rollback_update_leaves_the_stack_update_rollback_failed(probe_
 
 
 def test_a_deployment_without_an_endpoint_starts_its_own(probe_stacks, aws_endpoint, emulator, clock):
-    stack = StackDeployment(stack_name="Probe", aws_endpoint_url=aws_endpoint, personalize_endpoint_url=emulator.endpoint_url, clock=clock)
+    stack = StackDeployment(
+        stack_name="Probe", aws_endpoint_url=aws_endpoint, personalize_endpoint_url=emulator.endpoint_url, clock=clock
+    )
     try:
         assert stack.deploy(probe_stacks["v1"]).status == "CREATE_COMPLETE"
-        assert {record["stackStatus"] for record in stack.handler_log if record.get("event") == "probe"} == {"CREATE_IN_PROGRESS"}
+        assert {record["stackStatus"] for record in stack.handler_log if record.get("event") == "probe"} == {
+            "CREATE_IN_PROGRESS"
+        }
         assert stack.cloudformation.status_of(stack.stack_id) == "CREATE_COMPLETE"
     finally:
         stack.close()

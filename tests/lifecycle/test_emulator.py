@@ -51,12 +51,26 @@ class KindCalls:
 
 
 KIND_CALLS = {
-    INFERENCE: KindCalls("create_batch_inference_job", "describe_batch_inference_job", "list_batch_inference_jobs",
-                         "batchInferenceJobArn", "batchInferenceJob", "batchInferenceJobs", USER_PERSONALIZATION,
-                         '{"userId": "1"}'),
-    SEGMENT: KindCalls("create_batch_segment_job", "describe_batch_segment_job", "list_batch_segment_jobs",
-                       "batchSegmentJobArn", "batchSegmentJob", "batchSegmentJobs", ITEM_AFFINITY,
-                       '{"itemId": "1"}'),
+    INFERENCE: KindCalls(
+        "create_batch_inference_job",
+        "describe_batch_inference_job",
+        "list_batch_inference_jobs",
+        "batchInferenceJobArn",
+        "batchInferenceJob",
+        "batchInferenceJobs",
+        USER_PERSONALIZATION,
+        '{"userId": "1"}',
+    ),
+    SEGMENT: KindCalls(
+        "create_batch_segment_job",
+        "describe_batch_segment_job",
+        "list_batch_segment_jobs",
+        "batchSegmentJobArn",
+        "batchSegmentJob",
+        "batchSegmentJobs",
+        ITEM_AFFINITY,
+        '{"itemId": "1"}',
+    ),
 }
 PENDING_SECONDS = 300
 IN_PROGRESS_SECONDS = 1200
@@ -275,8 +289,15 @@ def test_create_describe_list_and_tags_round_trip(emulator, personalize, s3, fol
     input_path = _put_input(s3, folder, kind)
     filter_arn = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:filter/active-users"
     arn = _create(
-        personalize, "round-trip", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind,
-        numResults=7, filterArn=filter_arn, tags=[{"tagKey": "team", "tagValue": "recs"}],
+        personalize,
+        "round-trip",
+        input_path,
+        f"s3://{BUCKET}/{folder}out/",
+        role_arn,
+        kind=kind,
+        numResults=7,
+        filterArn=filter_arn,
+        tags=[{"tagKey": "team", "tagValue": "recs"}],
     )
 
     assert arn == f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:{kind}/round-trip"
@@ -295,8 +316,14 @@ def test_create_describe_list_and_tags_round_trip(emulator, personalize, s3, fol
     assert job["creationDateTime"].timestamp() == job["lastUpdatedDateTime"].timestamp() == DEFAULT_START
     assert emulator.job(arn).kind == kind
     [summary], _ = _list(personalize, kind, solutionVersionArn=calls.solution_version)
-    assert set(summary) == {calls.arn_member, "jobName", "status", "solutionVersionArn", "creationDateTime",
-                            "lastUpdatedDateTime"}
+    assert set(summary) == {
+        calls.arn_member,
+        "jobName",
+        "status",
+        "solutionVersionArn",
+        "creationDateTime",
+        "lastUpdatedDateTime",
+    }
     assert (summary["jobName"], summary["status"], summary[calls.arn_member]) == ("round-trip", "PENDING", arn)
     assert _list(personalize, kind, solutionVersionArn=SOLUTION_VERSIONS["similar-items"])[0] == []
     # The other kind neither lists nor describes this job.
@@ -348,8 +375,11 @@ def test_list_pages_newest_first_and_rejects_a_forged_token(personalize, s3, fol
 def test_unknown_solution_version_is_refused_at_create(personalize, users_input, folder, role_arn, emulator):
     unknown = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/nothing/0000"
 
-    error = _error(lambda: _create(personalize, "orphan", users_input, f"s3://{BUCKET}/{folder}o/", role_arn,
-                                   solutionVersionArn=unknown))
+    error = _error(
+        lambda: _create(
+            personalize, "orphan", users_input, f"s3://{BUCKET}/{folder}o/", role_arn, solutionVersionArn=unknown
+        )
+    )
 
     assert error["Code"] == "ResourceNotFoundException"
     assert unknown in error["Message"]
@@ -408,8 +438,9 @@ def test_a_big_jump_applies_each_transition_at_its_own_time(
         (SEGMENT, "itemId", {"recommendedUsers"}, {str(number) for number in range(1, 501)}),
     ],
 )
-def test_output_answers_each_line_in_order(personalize, clock, s3, folder, role_arn, kind, field, output_keys,
-                                           catalogue):
+def test_output_answers_each_line_in_order(
+    personalize, clock, s3, folder, role_arn, kind, field, output_keys, catalogue
+):
     [member] = output_keys - {"scores"}  # recommendedItems or recommendedUsers
     records = [{field: "42"}, {field: "7"}, {field: "42"}]
     input_path = _put_lines(s3, f"{folder}in/lines.json", [json.dumps(records[0]), "", *map(json.dumps, records[1:])])
@@ -440,11 +471,18 @@ def test_output_answers_each_line_in_order(personalize, clock, s3, folder, role_
 def test_personalized_ranking_reorders_the_item_list(personalize, clock, s3, folder, role_arn):
     item_list = ["27", "886", "5", "1", "300", "42", "9", "70"]
     input_path = _put_lines(
-        s3, f"{folder}in/rank.json",
+        s3,
+        f"{folder}in/rank.json",
         [json.dumps({"userId": "891", "itemList": items}) for items in (item_list, item_list[::-1])],
     )
-    _create(personalize, "rank", input_path, f"s3://{BUCKET}/{folder}out/", role_arn,
-            solutionVersionArn=SOLUTION_VERSIONS["personalized-ranking"])
+    _create(
+        personalize,
+        "rank",
+        input_path,
+        f"s3://{BUCKET}/{folder}out/",
+        role_arn,
+        solutionVersionArn=SOLUTION_VERSIONS["personalized-ranking"],
+    )
     clock.advance(RUN_SECONDS)
 
     forward, backward = _output_lines(s3, f"{folder}out/rank.json.out")
@@ -460,8 +498,15 @@ def test_personalized_ranking_reorders_the_item_list(personalize, clock, s3, fol
 
 def test_similar_items_recommends_other_items_without_scores(personalize, clock, s3, folder, role_arn):
     input_path = _put_lines(s3, f"{folder}in/items.json", ['{"itemId": "105"}'])
-    _create(personalize, "similar", input_path, f"s3://{BUCKET}/{folder}out/", role_arn,
-            solutionVersionArn=SOLUTION_VERSIONS["similar-items"], numResults=10)
+    _create(
+        personalize,
+        "similar",
+        input_path,
+        f"s3://{BUCKET}/{folder}out/",
+        role_arn,
+        solutionVersionArn=SOLUTION_VERSIONS["similar-items"],
+        numResults=10,
+    )
     clock.advance(RUN_SECONDS)
 
     [line] = _output_lines(s3, f"{folder}out/items.json.out")
@@ -474,14 +519,21 @@ def test_similar_items_recommends_other_items_without_scores(personalize, clock,
 @pytest.mark.parametrize(
     ("kind", "raw_lines", "field"),
     [
-        (INFERENCE, ['{"userId": "1"}', "not json", '["userId", "2"]', '{"itemId": "3"}', '{"userId": 4}',
-                     '{"userId": "5"}'], "userId"),
-        (SEGMENT, ['{"itemId": "1"}', "not json", '["itemId", "2"]', '{"userId": "3"}', '{"itemId": 4}',
-                   '{"itemId": "5"}'], "itemId"),
+        (
+            INFERENCE,
+            ['{"userId": "1"}', "not json", '["userId", "2"]', '{"itemId": "3"}', '{"userId": 4}', '{"userId": "5"}'],
+            "userId",
+        ),
+        (
+            SEGMENT,
+            ['{"itemId": "1"}', "not json", '["itemId", "2"]', '{"userId": "3"}', '{"itemId": 4}', '{"itemId": "5"}'],
+            "itemId",
+        ),
     ],
 )
-def test_malformed_lines_get_an_error_and_the_rest_are_answered(personalize, clock, s3, folder, role_arn, kind,
-                                                                raw_lines, field):
+def test_malformed_lines_get_an_error_and_the_rest_are_answered(
+    personalize, clock, s3, folder, role_arn, kind, raw_lines, field
+):
     input_path = _put_lines(s3, f"{folder}in/mixed.json", raw_lines)
     _create(personalize, "mixed", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind)
     clock.advance(RUN_SECONDS)
@@ -489,7 +541,7 @@ def test_malformed_lines_get_an_error_and_the_rest_are_answered(personalize, clo
     lines = _output_lines(s3, f"{folder}out/mixed.json.out")
 
     assert [line["error"] is None for line in lines] == [True, False, False, False, False, True]
-    for raw, line in zip(raw_lines[1:5], lines[1:5]):
+    for raw, line in zip(raw_lines[1:5], lines[1:5], strict=False):
         assert (line["input"], line["output"]) == (raw, None)
     assert "JSON" in lines[1]["error"]
     assert f"no {field} field" in lines[3]["error"]
@@ -509,8 +561,9 @@ def test_folder_input_gives_one_output_file_per_input_file(personalize, clock, s
     assert [line["input"]["userId"] for line in _output_lines(s3, f"{folder}out/b.jsonl.out")] == ["b1", "b2"]
 
 
-def test_the_output_exists_when_a_client_first_sees_active(emulator, personalize, clock, s3, users_input, folder,
-                                                          role_arn):
+def test_the_output_exists_when_a_client_first_sees_active(
+    emulator, personalize, clock, s3, users_input, folder, role_arn
+):
     sizes_at_active = []
 
     def on_change(job, old_status, new_status):
@@ -549,29 +602,51 @@ def test_kms_key_encrypts_the_output(personalize, clock, s3, users_input, folder
 
 @pytest.mark.parametrize(
     ("kind", "change", "member", "constraint"),
-    [(INFERENCE, *case) for case in [
-        ({"jobName": "-starts-with-a-dash"}, "'jobName'", "regular expression pattern"),
-        ({"jobName": "x" * 64}, "'jobName'", "length less than or equal to 63"),
-        ({"jobInput": {"s3DataSource": {"path": "s3://b/" + "k" * 250}}}, "'jobInput.s3DataSource.path'",
-         "less than or equal to 256"),
-        ({"roleArn": "arn:aws:iam::123:role/short-account"}, "'roleArn'", "regular expression pattern"),
-        ({"batchInferenceJobMode": "FAST"}, "'batchInferenceJobMode'", "enum value set"),
-        ({"batchInferenceJobConfig": {"rankingInfluence": {"POPULARITY": 1.5}}},
-         "'batchInferenceJobConfig.rankingInfluence.POPULARITY'", "value less than or equal to 1"),
-        ({"tags": [{"tagKey": "ok", "tagValue": "v"}, {"tagKey": "bad#key", "tagValue": "v"}]},
-         "'tags.2.member.tagKey'", "regular expression pattern"),
-        ({"jobOutput": {"s3DataDestination": {}}}, "'jobOutput.s3DataDestination.path'", "must not be null"),
-    ]] + [(SEGMENT, *case) for case in [
-        ({"jobName": "x" * 64}, "'jobName'", "length less than or equal to 63"),
-        ({"solutionVersionArn": "solution/segments"}, "'solutionVersionArn'", "regular expression pattern"),
-        ({"filterArn": "arn:aws:s3:::bucket"}, "'filterArn'", "regular expression pattern"),
-        ({"numResults": "25"}, "'numResults'", "Member must be an integer"),
-        ({"jobInput": {"s3DataSource": {"path": "ftp://b/in.json"}}}, "'jobInput.s3DataSource.path'",
-         "regular expression pattern"),
-        ({"tags": [{"tagKey": "k", "tagValue": "v" * 257}]}, "'tags.1.member.tagValue'",
-         "length less than or equal to 256"),
-        ({"roleArn": None}, "'roleArn'", "must not be null"),
-    ]],
+    [
+        (INFERENCE, *case)
+        for case in [
+            ({"jobName": "-starts-with-a-dash"}, "'jobName'", "regular expression pattern"),
+            ({"jobName": "x" * 64}, "'jobName'", "length less than or equal to 63"),
+            (
+                {"jobInput": {"s3DataSource": {"path": "s3://b/" + "k" * 250}}},
+                "'jobInput.s3DataSource.path'",
+                "less than or equal to 256",
+            ),
+            ({"roleArn": "arn:aws:iam::123:role/short-account"}, "'roleArn'", "regular expression pattern"),
+            ({"batchInferenceJobMode": "FAST"}, "'batchInferenceJobMode'", "enum value set"),
+            (
+                {"batchInferenceJobConfig": {"rankingInfluence": {"POPULARITY": 1.5}}},
+                "'batchInferenceJobConfig.rankingInfluence.POPULARITY'",
+                "value less than or equal to 1",
+            ),
+            (
+                {"tags": [{"tagKey": "ok", "tagValue": "v"}, {"tagKey": "bad#key", "tagValue": "v"}]},
+                "'tags.2.member.tagKey'",
+                "regular expression pattern",
+            ),
+            ({"jobOutput": {"s3DataDestination": {}}}, "'jobOutput.s3DataDestination.path'", "must not be null"),
+        ]
+    ]
+    + [
+        (SEGMENT, *case)
+        for case in [
+            ({"jobName": "x" * 64}, "'jobName'", "length less than or equal to 63"),
+            ({"solutionVersionArn": "solution/segments"}, "'solutionVersionArn'", "regular expression pattern"),
+            ({"filterArn": "arn:aws:s3:::bucket"}, "'filterArn'", "regular expression pattern"),
+            ({"numResults": "25"}, "'numResults'", "Member must be an integer"),
+            (
+                {"jobInput": {"s3DataSource": {"path": "ftp://b/in.json"}}},
+                "'jobInput.s3DataSource.path'",
+                "regular expression pattern",
+            ),
+            (
+                {"tags": [{"tagKey": "k", "tagValue": "v" * 257}]},
+                "'tags.1.member.tagValue'",
+                "length less than or equal to 256",
+            ),
+            ({"roleArn": None}, "'roleArn'", "must not be null"),
+        ]
+    ],
 )
 def test_invalid_requests_name_the_member(personalize, emulator, role_arn, kind, change, member, constraint):
     request = {
@@ -585,9 +660,11 @@ def test_invalid_requests_name_the_member(personalize, emulator, role_arn, kind,
     # botocore checks required members itself: switch that off to reach the service's check.
     unchecked = _personalize_client(emulator.endpoint_url, parameter_validation=False)
 
-    error = _error(lambda: getattr(unchecked, KIND_CALLS[kind].create)(
-        **{key: value for key, value in request.items() if value is not None}
-    ))
+    error = _error(
+        lambda: getattr(unchecked, KIND_CALLS[kind].create)(
+            **{key: value for key, value in request.items() if value is not None}
+        )
+    )
 
     assert (error["Code"], error["Status"]) == ("InvalidInputException", 400)
     assert f"at {member}" in error["Message"] and constraint in error["Message"]
@@ -597,7 +674,8 @@ def test_invalid_requests_name_the_member(personalize, emulator, role_arn, kind,
 def test_unknown_members_and_operations_are_refused_on_the_wire(emulator):
     # botocore cannot even serialize an unknown member, so these go over plain HTTP.
     status, headers, body = _raw_call(
-        emulator.endpoint_url, "AmazonPersonalize.DescribeBatchInferenceJob",
+        emulator.endpoint_url,
+        "AmazonPersonalize.DescribeBatchInferenceJob",
         {"batchInferenceJobArn": f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:batch-inference-job/x", "extra": 1},
     )
     assert (status, body["__type"]) == (400, "InvalidInputException")
@@ -615,7 +693,9 @@ def test_unknown_members_and_operations_are_refused_on_the_wire(emulator):
 
 def _raw_call(endpoint_url: str, target: str, body: dict):
     request = urllib.request.Request(
-        endpoint_url, data=json.dumps(body).encode(), method="POST",
+        endpoint_url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
     )
     try:
@@ -629,8 +709,9 @@ def test_the_model_checks_responses_too():
     model = botocore.session.get_session().get_service_model("personalize")
     describe = model.operation_model("DescribeBatchInferenceJob")
 
-    problems = response_violations(describe, {"batchInferenceJob": {"status": "ACTIVE", "numResults": "25",
-                                                                   "failureReason": None}})
+    problems = response_violations(
+        describe, {"batchInferenceJob": {"status": "ACTIVE", "numResults": "25", "failureReason": None}}
+    )
 
     assert any("'batchInferenceJob.numResults'" in problem and "integer" in problem for problem in problems)
     assert any("'batchInferenceJob.failureReason'" in problem for problem in problems)
@@ -647,7 +728,7 @@ def test_a_name_is_taken_forever_even_by_a_failed_job(emulator, personalize, clo
     clock.advance(RUN_SECONDS)
 
     for name in ("kept", "doomed"):
-        error = _error(lambda: _create(personalize, name, users_input, f"s3://{BUCKET}/{folder}c/", role_arn))
+        error = _error(lambda name=name: _create(personalize, name, users_input, f"s3://{BUCKET}/{folder}c/", role_arn))
         assert error["Code"] == "ResourceAlreadyExistsException"
     assert [job.status for job in emulator.jobs()] == ["ACTIVE", "CREATE FAILED"]
 
@@ -676,8 +757,9 @@ def test_a_sixth_concurrent_job_waits_for_one_to_finish(emulator, personalize, c
         (lambda faults: faults.server_error("DescribeBatchInferenceJob", status=503), "ServiceUnavailable", 503),
     ],
 )
-def test_injected_request_faults_reach_botocore(emulator, personalize, users_input, folder, role_arn, inject, code,
-                                                status):
+def test_injected_request_faults_reach_botocore(
+    emulator, personalize, users_input, folder, role_arn, inject, code, status
+):
     arn = _create(personalize, "faulty", users_input, f"s3://{BUCKET}/{folder}out/", role_arn)
     inject(emulator.faults)
 
@@ -699,8 +781,9 @@ def test_a_fault_for_an_operation_the_emulator_does_not_serve_is_a_test_bug(emul
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_fail_jobs_shows_its_reason_when_the_job_would_have_finished(emulator, personalize, clock, s3, folder,
-                                                                    role_arn, kind):
+def test_fail_jobs_shows_its_reason_when_the_job_would_have_finished(
+    emulator, personalize, clock, s3, folder, role_arn, kind
+):
     input_path = _put_input(s3, folder, kind)
     emulator.faults.fail_jobs("Internal service error", name_prefix="nightly-")
     failing = _create(personalize, "nightly-1", input_path, f"s3://{BUCKET}/{folder}failed/", role_arn, kind=kind)
@@ -719,8 +802,9 @@ def test_fail_jobs_shows_its_reason_when_the_job_would_have_finished(emulator, p
 @pytest.mark.parametrize("kind", KINDS)
 def test_stall_jobs_stay_in_progress_forever(emulator, personalize, clock, s3, folder, role_arn, kind):
     emulator.faults.stall_jobs(name_prefix="stuck")
-    arn = _create(personalize, "stuck-job", _put_input(s3, folder, kind), f"s3://{BUCKET}/{folder}out/", role_arn,
-                  kind=kind)
+    arn = _create(
+        personalize, "stuck-job", _put_input(s3, folder, kind), f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind
+    )
 
     clock.advance(30 * 24 * 3600)
 
@@ -796,8 +880,10 @@ def test_a_bucket_policy_without_the_service_principal_fails_the_job(personalize
 
 def test_a_secure_transport_deny_does_not_block_the_service(personalize, clock, s3, role_arn, folder):
     policy = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
-    assert any(statement["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(statement)
-               for statement in policy["Statement"])
+    assert any(
+        statement["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(statement)
+        for statement in policy["Statement"]
+    )
     input_path = _put_lines(s3, f"{folder}in/users.json", ['{"userId": "1"}'])
     arn = _create(personalize, "tls", input_path, f"s3://{BUCKET}/{folder}out/", role_arn)
 
@@ -841,8 +927,13 @@ def test_a_role_without_the_key_cannot_encrypt(personalize, clock, iam, users_in
 def test_a_policy_the_emulator_cannot_read_is_an_internal_error(clock, aws_endpoint, iam, s3, folder):
     bucket = f"emulator-unreadable-{folder[:8]}"
     s3.create_bucket(Bucket=bucket)
-    unreadable = {"Effect": "Allow", "Principal": _service_principal(), "Action": "s3:*", "Resource": "*",
-                  "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+    unreadable = {
+        "Effect": "Allow",
+        "Principal": _service_principal(),
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+    }
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [unreadable]}))
     input_path = _put_lines(s3, "in.json", ['{"userId": "1"}'], bucket=bucket)
     role = _create_role(iam, f"unreadable-{folder[:8]}", _s3_statements([bucket]))
@@ -869,8 +960,9 @@ def test_a_name_is_taken_per_kind(emulator, personalize, items_input, users_inpu
     segment = _create(personalize, "shared", items_input, f"s3://{BUCKET}/{folder}a/", role_arn, kind=SEGMENT)
     inference = _create(personalize, "shared", users_input, f"s3://{BUCKET}/{folder}b/", role_arn)
 
-    again = _error(lambda: _create(personalize, "shared", items_input, f"s3://{BUCKET}/{folder}c/", role_arn,
-                                   kind=SEGMENT))
+    again = _error(
+        lambda: _create(personalize, "shared", items_input, f"s3://{BUCKET}/{folder}c/", role_arn, kind=SEGMENT)
+    )
 
     assert again["Code"] == "ResourceAlreadyExistsException"
     assert [(job.kind, job.arn) for job in emulator.jobs()] == [(SEGMENT, segment), (INFERENCE, inference)]
@@ -882,8 +974,16 @@ def test_segment_users_come_from_the_solution_versions_users(emulator, personali
     small = f"arn:aws:personalize:{REGION}:{ACCOUNT_ID}:solution/small/1a2b3c4d"
     emulator.add_solution_version(small, recipe="item-affinity", user_ids=["ana", "bo", "cy"])
     input_path = _put_lines(s3, f"{folder}in/items.json", ['{"itemId": "1"}'])
-    _create(personalize, "small", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT,
-            solutionVersionArn=small, numResults=10)
+    _create(
+        personalize,
+        "small",
+        input_path,
+        f"s3://{BUCKET}/{folder}out/",
+        role_arn,
+        kind=SEGMENT,
+        solutionVersionArn=small,
+        numResults=10,
+    )
     clock.advance(RUN_SECONDS)
 
     [line] = _output_lines(s3, f"{folder}out/items.json.out")
@@ -893,12 +993,26 @@ def test_segment_users_come_from_the_solution_versions_users(emulator, personali
 
 def test_item_attribute_affinity_answers_attribute_expressions(personalize, clock, s3, folder, role_arn):
     comedy, drama = 'ITEMS.genres = "Comedy"', 'ITEMS.genres = "Drama" AND ITEMS.year > 2000'
-    input_path = _put_lines(s3, f"{folder}in/attributes.json", [
-        json.dumps({"itemAttributes": comedy}), json.dumps({"itemAttributes": drama}),
-        '{"itemAttributes": ""}', '{"itemId": "105"}',
-    ])
-    _create(personalize, "attributes", input_path, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT,
-            solutionVersionArn=SOLUTION_VERSIONS["item-attribute-affinity"], numResults=5)
+    input_path = _put_lines(
+        s3,
+        f"{folder}in/attributes.json",
+        [
+            json.dumps({"itemAttributes": comedy}),
+            json.dumps({"itemAttributes": drama}),
+            '{"itemAttributes": ""}',
+            '{"itemId": "105"}',
+        ],
+    )
+    _create(
+        personalize,
+        "attributes",
+        input_path,
+        f"s3://{BUCKET}/{folder}out/",
+        role_arn,
+        kind=SEGMENT,
+        solutionVersionArn=SOLUTION_VERSIONS["item-attribute-affinity"],
+        numResults=5,
+    )
     clock.advance(RUN_SECONDS)
 
     lines = _output_lines(s3, f"{folder}out/attributes.json.out")
@@ -921,9 +1035,17 @@ def test_item_attribute_affinity_answers_attribute_expressions(personalize, cloc
     ],
 )
 def test_a_kind_refuses_the_other_kinds_recipes_at_create(emulator, personalize, s3, folder, role_arn, kind, recipe):
-    error = _error(lambda: _create(personalize, "wrong-recipe", _put_input(s3, folder, kind),
-                                   f"s3://{BUCKET}/{folder}out/", role_arn, kind=kind,
-                                   solutionVersionArn=SOLUTION_VERSIONS[recipe]))
+    error = _error(
+        lambda: _create(
+            personalize,
+            "wrong-recipe",
+            _put_input(s3, folder, kind),
+            f"s3://{BUCKET}/{folder}out/",
+            role_arn,
+            kind=kind,
+            solutionVersionArn=SOLUTION_VERSIONS[recipe],
+        )
+    )
 
     assert (error["Code"], error["Status"]) == ("InvalidInputException", 400)
     assert f"the {recipe} recipe" in error["Message"] and SOLUTION_VERSIONS[recipe] in error["Message"]
@@ -933,12 +1055,21 @@ def test_a_kind_refuses_the_other_kinds_recipes_at_create(emulator, personalize,
 def test_num_results_bounds_differ_by_kind(emulator, personalize, s3, folder, role_arn):
     inputs = {kind: _put_input(s3, f"{folder}{kind}/", kind) for kind in KINDS}
 
-    too_many_items = _error(lambda: _create(personalize, "items", inputs[INFERENCE], f"s3://{BUCKET}/{folder}i/",
-                                            role_arn, numResults=1000))
-    _create(personalize, "users", inputs[SEGMENT], f"s3://{BUCKET}/{folder}s/", role_arn, kind=SEGMENT,
-            numResults=1000)
-    too_many_users = _error(lambda: _create(personalize, "users-2", inputs[SEGMENT], f"s3://{BUCKET}/{folder}s2/",
-                                            role_arn, kind=SEGMENT, numResults=5_000_001))
+    too_many_items = _error(
+        lambda: _create(personalize, "items", inputs[INFERENCE], f"s3://{BUCKET}/{folder}i/", role_arn, numResults=1000)
+    )
+    _create(personalize, "users", inputs[SEGMENT], f"s3://{BUCKET}/{folder}s/", role_arn, kind=SEGMENT, numResults=1000)
+    too_many_users = _error(
+        lambda: _create(
+            personalize,
+            "users-2",
+            inputs[SEGMENT],
+            f"s3://{BUCKET}/{folder}s2/",
+            role_arn,
+            kind=SEGMENT,
+            numResults=5_000_001,
+        )
+    )
 
     assert too_many_items["Code"] == too_many_users["Code"] == "InvalidInputException"
     assert "numResults must be from 1 to 500," in too_many_items["Message"]
@@ -947,14 +1078,18 @@ def test_num_results_bounds_differ_by_kind(emulator, personalize, s3, folder, ro
 
 
 def test_a_segment_job_takes_no_inference_members(emulator, role_arn):
-    status, _, body = _raw_call(emulator.endpoint_url, "AmazonPersonalize.CreateBatchSegmentJob", {
-        "jobName": "themed",
-        "solutionVersionArn": ITEM_AFFINITY,
-        "jobInput": {"s3DataSource": {"path": f"s3://{BUCKET}/in.json"}},
-        "jobOutput": {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
-        "roleArn": role_arn,
-        "batchInferenceJobMode": "THEME_GENERATION",
-    })
+    status, _, body = _raw_call(
+        emulator.endpoint_url,
+        "AmazonPersonalize.CreateBatchSegmentJob",
+        {
+            "jobName": "themed",
+            "solutionVersionArn": ITEM_AFFINITY,
+            "jobInput": {"s3DataSource": {"path": f"s3://{BUCKET}/in.json"}},
+            "jobOutput": {"s3DataDestination": {"path": f"s3://{BUCKET}/out/"}},
+            "roleArn": role_arn,
+            "batchInferenceJobMode": "THEME_GENERATION",
+        },
+    )
 
     assert (status, body["__type"]) == (400, "InvalidInputException")
     assert "'batchInferenceJobMode'" in body["message"] and "CreateBatchSegmentJobRequest" in body["message"]
@@ -965,12 +1100,21 @@ def test_each_kind_has_its_own_quota_of_five(emulator, personalize, s3, folder, 
     inputs = {kind: _put_input(s3, f"{folder}{kind}/", kind) for kind in KINDS}
     for kind in KINDS:
         for number in range(5):
-            _create(personalize, f"job-{number}", inputs[kind], f"s3://{BUCKET}/{folder}{kind}-{number}/", role_arn,
-                    kind=kind)
+            _create(
+                personalize,
+                f"job-{number}",
+                inputs[kind],
+                f"s3://{BUCKET}/{folder}{kind}-{number}/",
+                role_arn,
+                kind=kind,
+            )
 
     refused = {
-        kind: _error(lambda: _create(personalize, "job-5", inputs[kind], f"s3://{BUCKET}/{folder}{kind}-5/", role_arn,
-                                     kind=kind))
+        kind: _error(
+            lambda kind=kind: _create(
+                personalize, "job-5", inputs[kind], f"s3://{BUCKET}/{folder}{kind}-5/", role_arn, kind=kind
+            )
+        )
         for kind in KINDS
     }
 
@@ -994,8 +1138,9 @@ def test_segment_concurrency_limit_sets_the_segment_quota_apart(clock, aws_endpo
         personalize = _personalize_client(emulator.endpoint_url)
 
         def create(kind: str, name: str):
-            return lambda: _create(personalize, name, inputs[kind], f"s3://{BUCKET}/{folder}{name}/", role_arn,
-                                   kind=kind)
+            return lambda: _create(
+                personalize, name, inputs[kind], f"s3://{BUCKET}/{folder}{name}/", role_arn, kind=kind
+            )
 
         create(SEGMENT, "segment-1")()
         segment_refused = _error(create(SEGMENT, "segment-2"))
@@ -1013,8 +1158,9 @@ def test_request_faults_reach_the_segment_operations(emulator, personalize, item
     emulator.faults.throttle("DescribeBatchSegmentJob")
     emulator.faults.throttle("ListBatchSegmentJobs")
 
-    unavailable = _error(lambda: _create(personalize, "faulty", items_input, f"s3://{BUCKET}/{folder}out/", role_arn,
-                                         kind=SEGMENT))
+    unavailable = _error(
+        lambda: _create(personalize, "faulty", items_input, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT)
+    )
     arn = _create(personalize, "faulty", items_input, f"s3://{BUCKET}/{folder}out/", role_arn, kind=SEGMENT)
     throttled = _error(lambda: _describe(personalize, arn))
     listed = _error(lambda: _list(personalize, SEGMENT))

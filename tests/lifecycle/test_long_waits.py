@@ -64,9 +64,12 @@ class Chain:
 
 def _chain(stack: StackArtifact) -> Chain:
     types = {logical_id: resource["Type"] for logical_id, resource in stack.resources.items()}
-    (job,) = [lid for lid, type_ in types.items() if type_.startswith("Custom::PersonalizeBatch") and type_ != WAIT_TYPE]
+    (job,) = [
+        lid for lid, type_ in types.items() if type_.startswith("Custom::PersonalizeBatch") and type_ != WAIT_TYPE
+    ]
     segments = sorted(
-        (lid for lid, type_ in types.items() if type_ == WAIT_TYPE), key=lambda lid: stack.resources[lid]["Properties"]["Segment"]
+        (lid for lid, type_ in types.items() if type_ == WAIT_TYPE),
+        key=lambda lid: stack.resources[lid]["Properties"]["Segment"],
     )
     return Chain(job, segments)
 
@@ -110,7 +113,11 @@ def _ids_for(chain: Chain, job_arn: str) -> list[tuple[str, str]]:
 
 def _updates(stack: StackDeployment, since: int) -> dict[str, dict]:
     """The last Update request each resource was sent since stack.requests[since], by logical id."""
-    return {request["LogicalResourceId"]: request for request, _ in stack.requests[since:] if request["RequestType"] == "Update"}
+    return {
+        request["LogicalResourceId"]: request
+        for request, _ in stack.requests[since:]
+        if request["RequestType"] == "Update"
+    }
 
 
 def _logged(stack: StackDeployment, event: str) -> list[dict]:
@@ -121,7 +128,9 @@ def _logged(stack: StackDeployment, event: str) -> list[dict]:
 # A job longer than an hour
 
 
-def test_a_three_hour_job_is_waited_for_segment_by_segment(kind, scenario_stack, deployment, emulator, clock, job_timings):
+def test_a_three_hour_job_is_waited_for_segment_by_segment(
+    kind, scenario_stack, deployment, emulator, clock, job_timings
+):
     job_timings.next_jobs_take(minutes=180)
     artifact = scenario_stack(kind.stack("LongWait"))
     chain = _chain(artifact)
@@ -138,7 +147,9 @@ def test_a_three_hour_job_is_waited_for_segment_by_segment(kind, scenario_stack,
     assert 0 <= clock.now() - job.last_updated_at <= POLL_INTERVAL + QUERY_INTERVAL
 
     # The stack events: each resource completes in turn, the next one starting right then.
-    completions = [e.logical_id for e in result.events if e.status == "CREATE_COMPLETE" and e.logical_id in chain.waiting]
+    completions = [
+        e.logical_id for e in result.events if e.status == "CREATE_COMPLETE" and e.logical_id in chain.waiting
+    ]
     assert completions == chain.waiting
     done = {lid: _event_at(result, lid, "CREATE_COMPLETE") - started for lid in chain.waiting}
     job_resource, wait1, wait2, wait3, wait4 = chain.waiting
@@ -147,7 +158,7 @@ def test_a_three_hour_job_is_waited_for_segment_by_segment(kind, scenario_stack,
     assert 3 * SHARE <= done[wait2] <= 3 * SHARE + 3 * QUERY_INTERVAL  # ~2 h 54 min
     assert 3 * HOUR <= done[wait3] <= 3 * HOUR + POLL_INTERVAL + QUERY_INTERVAL  # sees the end
     assert done[wait4] == done[wait3]  # after the end: completes at once
-    for before, after in zip(chain.waiting, chain.waiting[1:]):
+    for before, after in zip(chain.waiting, chain.waiting[1:], strict=False):
         assert _event_at(result, after, "CREATE_IN_PROGRESS") - started == done[before]
     statuses = [stack.resources[lid].attributes["Status"] for lid in chain.waiting]
     assert statuses == ["IN PROGRESS", "IN PROGRESS", "IN PROGRESS", "ACTIVE", "ACTIVE"]
@@ -166,12 +177,14 @@ def test_a_three_hour_job_is_waited_for_segment_by_segment(kind, scenario_stack,
     # Each of the four resources that polled did so at 0, P, 2P, ... of its share, and once more
     # when the share ended: then the next one's first poll comes at the same moment. So calls are
     # exactly P apart but for one pair at each of the three hand-overs; 184 calls in 3 hours.
-    gaps = [later.at - earlier.at for earlier, later in zip(describes, describes[1:])]
+    gaps = [later.at - earlier.at for earlier, later in zip(describes, describes[1:], strict=False)]
     assert sorted(set(gaps)) == [0, POLL_INTERVAL] and gaps.count(0) == 3
     assert len(describes) == (clock.now() - started) / POLL_INTERVAL + 4
 
 
-def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_segment(kind, scenario_stack, deployment, emulator, clock, job_timings):
+def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_segment(
+    kind, scenario_stack, deployment, emulator, clock, job_timings
+):
     reason = "Input file: 2 of 3 records lack the id the recipe needs"
     emulator.faults.fail_jobs(reason)
     job_timings.next_jobs_take(minutes=80)  # a failing job fails when its run ends
@@ -202,7 +215,9 @@ def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_segment(kind, s
     assert [r for r in emulator.requests if r.at > failed_at] == []
 
 
-def test_a_job_past_a_two_hour_timeout_fails_on_the_last_segment_naming_the_job(kind, scenario_stack, deployment, emulator, clock):
+def test_a_job_past_a_two_hour_timeout_fails_on_the_last_segment_naming_the_job(
+    kind, scenario_stack, deployment, emulator, clock
+):
     emulator.faults.stall_jobs()
     artifact = scenario_stack(kind.stack("TwoHourWait"))
     chain = _chain(artifact)
@@ -223,7 +238,9 @@ def test_a_job_past_a_two_hour_timeout_fails_on_the_last_segment_naming_the_job(
     # Each waiting resource notices the end of its share at its next query.
     waited = clock.now() - started
     assert 2 * HOUR <= waited <= 2 * HOUR + len(chain.waiting) * QUERY_INTERVAL
-    assert [stack.last_request(lid, "Create")["ResourceProperties"]["JobStatus"] for lid in chain.segments] == ["IN PROGRESS"] * 2
+    assert [stack.last_request(lid, "Create")["ResourceProperties"]["JobStatus"] for lid in chain.segments] == [
+        "IN PROGRESS"
+    ] * 2
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,7 +288,9 @@ def test_a_replaced_job_is_waited_for_by_every_segment_again(scenario_stack, dep
     assert sorted(_deletes(stack, chain, stack_requests_before)) == sorted(_ids_for(chain, first.arn))
 
 
-def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(scenario_stack, deployment, emulator, clock, job_timings):
+def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(
+    scenario_stack, deployment, emulator, clock, job_timings
+):
     kind = INFERENCE
     artifact = scenario_stack(kind.stack("TwoHourWait"))
     chain = _chain(artifact)
@@ -293,9 +312,19 @@ def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(scenario_stack
     # The rollback, as stack_deployment.py models it (GUESS there: an Update back to each custom
     # resource the failed deploy updated, in reverse order, to the id it has now): the segments
     # and the job's resource are answered at once, in place, still naming B; no job is started.
-    (failing,) = [i for i, (_, response) in enumerate(stack.requests) if i >= stack_requests_before and response.status == "FAILED"]
+    (failing,) = [
+        i
+        for i, (_, response) in enumerate(stack.requests)
+        if i >= stack_requests_before and response.status == "FAILED"
+    ]
     rollback = [
-        (request["LogicalResourceId"], request["RequestType"], request["PhysicalResourceId"], response.status, response.physical_id)
+        (
+            request["LogicalResourceId"],
+            request["RequestType"],
+            request["PhysicalResourceId"],
+            response.status,
+            response.physical_id,
+        )
         for request, response in stack.requests[failing + 1 :]
     ]
     assert rollback == [
@@ -332,18 +361,26 @@ def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(scenario_stack
     assert set(updates) == set(chain.waiting)
     assert updates[chain.job]["PhysicalResourceId"] == second.arn
     assert updates[chain.job]["OldResourceProperties"]["JobNamePrefix"] == "RunA"  # the rolled-back template's
-    replaced = {(updates[lid]["OldResourceProperties"]["JobArn"], updates[lid]["ResourceProperties"]["JobArn"]) for lid in chain.segments}
+    replaced = {
+        (updates[lid]["OldResourceProperties"]["JobArn"], updates[lid]["ResourceProperties"]["JobArn"])
+        for lid in chain.segments
+    }
     assert replaced == {(second.arn, third.arn)}
     # The clean-up's Deletes name B, and make no call.
     assert sorted(_deletes(stack, chain, stack_requests_before)) == sorted(_ids_for(chain, second.arn))
-    assert {r.operation for r in emulator.requests[requests_before:]} == {kind.create_operation, kind.describe_operation}
+    assert {r.operation for r in emulator.requests[requests_before:]} == {
+        kind.create_operation,
+        kind.describe_operation,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # wait=False, and an unchanged re-deploy
 
 
-def test_without_waiting_the_deploy_ends_once_personalize_has_the_job(kind, scenario_stack, deployment, emulator, clock, aws_endpoint):
+def test_without_waiting_the_deploy_ends_once_personalize_has_the_job(
+    kind, scenario_stack, deployment, emulator, clock, aws_endpoint
+):
     artifact = scenario_stack(kind.stack("NoWait"))
     chain = _chain(artifact)
     assert chain.segments == []
@@ -372,14 +409,19 @@ def test_without_waiting_the_deploy_ends_once_personalize_has_the_job(kind, scen
     assert client("s3", aws_endpoint).get_object(Bucket=bucket, Key=prefix + kind.input_name + ".out")["Body"].read()
 
 
-def test_without_waiting_a_job_deferred_at_the_quota_ends_the_deploy_once_accepted(kind, scenario_stack, deployment, emulator, clock):
+def test_without_waiting_a_job_deferred_at_the_quota_ends_the_deploy_once_accepted(
+    kind, scenario_stack, deployment, emulator, clock
+):
     # Five jobs started outside the stack fill the quota; they fail when they leave PENDING.
     personalize = client("personalize", emulator.endpoint_url)
     create = getattr(personalize, re.sub(r"(?<!^)([A-Z])", r"_\1", kind.create_operation).lower())
     for number in range(5):
         create(
-            jobName=f"other-{number}", solutionVersionArn=kind.solution_version_arn, roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/other",
-            jobInput={"s3DataSource": {"path": "s3://elsewhere/in.json"}}, jobOutput={"s3DataDestination": {"path": "s3://elsewhere/out/"}},
+            jobName=f"other-{number}",
+            solutionVersionArn=kind.solution_version_arn,
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/other",
+            jobInput={"s3DataSource": {"path": "s3://elsewhere/in.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://elsewhere/out/"}},
         )
     artifact = scenario_stack(kind.stack("NoWait"))
     chain = _chain(artifact)
@@ -401,13 +443,19 @@ def test_without_waiting_a_job_deferred_at_the_quota_ends_the_deploy_once_accept
     assert f":{REGION}:{ACCOUNT_ID}:" in job.arn
 
 
-def test_redeploying_the_unchanged_long_wait_stack_sends_no_request(kind, scenario_stack, deployment, emulator, job_timings):
+def test_redeploying_the_unchanged_long_wait_stack_sends_no_request(
+    kind, scenario_stack, deployment, emulator, job_timings
+):
     job_timings.next_jobs_take(minutes=70)  # ends in Wait1's share
     artifact = scenario_stack(kind.stack("LongWait"))
     stack = deployment(artifact.name)
     first = stack.deploy(artifact)
     assert first.status == "CREATE_COMPLETE", first.failure_reasons()
-    requests_before, stack_requests_before, log_before = len(emulator.requests), len(stack.requests), len(stack.handler_log)
+    requests_before, stack_requests_before, log_before = (
+        len(emulator.requests),
+        len(stack.requests),
+        len(stack.handler_log),
+    )
 
     result = stack.deploy(artifact)
 

@@ -126,7 +126,9 @@ class CloudFormationEndpoint:
         if action != "DescribeStacks":
             return _error(400, "InvalidAction", f"The action {action} is not valid for this web service.")
         if params.get("Version") != _API_VERSION:
-            return _error(400, "InvalidParameterValue", f"Version must be {_API_VERSION}, got {params.get('Version')!r}")
+            return _error(
+                400, "InvalidParameterValue", f"Version must be {_API_VERSION}, got {params.get('Version')!r}"
+            )
         name = params.get("StackName")
         with self._lock:
             if name is None:

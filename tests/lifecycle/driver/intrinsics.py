@@ -29,7 +29,7 @@ def resolve(value, context: ResolutionContext):
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
-        (key, argument), = value.items()
+        ((key, argument),) = value.items()
         function = _FUNCTIONS.get(key)
         if function is not None:
             return function(argument, context)
@@ -46,7 +46,7 @@ def references(value) -> Iterator[str]:
             yield from references(item)
     elif isinstance(value, dict):
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 yield argument
                 return

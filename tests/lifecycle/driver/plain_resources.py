@@ -37,14 +37,24 @@ class PlainResources:
         if resource_type == "AWS::S3::Bucket":
             bucket = properties.get("BucketName") or name.lower()[:63]
             self._s3.create_bucket(Bucket=bucket)
-            return Provisioned(bucket, {"Arn": f"arn:aws:s3:::{bucket}", "DomainName": f"{bucket}.s3.amazonaws.com",
-                                        "RegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com"})
+            return Provisioned(
+                bucket,
+                {
+                    "Arn": f"arn:aws:s3:::{bucket}",
+                    "DomainName": f"{bucket}.s3.amazonaws.com",
+                    "RegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+                },
+            )
         if resource_type == "AWS::IAM::Role":
             role = properties.get("RoleName") or name[:64]
-            self._iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"]))
+            self._iam.create_role(
+                RoleName=role, AssumeRolePolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"])
+            )
             for policy in properties.get("Policies", []):
                 self._put_role_policy(role, policy["PolicyName"], policy["PolicyDocument"])
-            return Provisioned(role, {"Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", "RoleId": f"AROA{_digest(role, 17).upper()}"})
+            return Provisioned(
+                role, {"Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{role}", "RoleId": f"AROA{_digest(role, 17).upper()}"}
+            )
         if resource_type == "AWS::Lambda::Function":
             function = properties.get("FunctionName") or name[:64]
             return Provisioned(function, {"Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{function}"})
@@ -58,14 +68,18 @@ class PlainResources:
             group = properties.get("LogGroupName") or name
             return Provisioned(group, {"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{group}:*"})
         if resource_type == "AWS::IAM::ManagedPolicy":
-            arn = self._iam.create_policy(PolicyName=name[:128], PolicyDocument=json.dumps(properties["PolicyDocument"]))["Policy"]["Arn"]
+            arn = self._iam.create_policy(
+                PolicyName=name[:128], PolicyDocument=json.dumps(properties["PolicyDocument"])
+            )["Policy"]["Arn"]
             self._attach(arn, properties)
             return Provisioned(arn, {"PolicyArn": arn})
         provisioned = Provisioned(name, {"Arn": f"arn:aws:placeholder:{REGION}:{ACCOUNT_ID}:{name}"})
         self.update(logical_id, resource_type, properties, {}, provisioned)
         return provisioned
 
-    def update(self, logical_id: str, resource_type: str, properties: dict, old_properties: dict, current: Provisioned) -> None:
+    def update(
+        self, logical_id: str, resource_type: str, properties: dict, old_properties: dict, current: Provisioned
+    ) -> None:
         if resource_type == "AWS::S3::BucketPolicy":
             self._s3.put_bucket_policy(Bucket=properties["Bucket"], Policy=json.dumps(properties["PolicyDocument"]))
         elif resource_type == "AWS::IAM::Policy":
@@ -74,7 +88,9 @@ class PlainResources:
         elif resource_type == "AWS::IAM::ManagedPolicy":
             self._put_managed_policy(current, properties)
         elif resource_type == "AWS::IAM::Role":
-            self._iam.update_assume_role_policy(RoleName=current.physical_id, PolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"]))
+            self._iam.update_assume_role_policy(
+                RoleName=current.physical_id, PolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"])
+            )
         elif resource_type == "Custom::CDKBucketDeployment":
             self._deploy_bucket(properties)
 
@@ -98,7 +114,9 @@ class PlainResources:
         self._iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
 
     def _put_managed_policy(self, current: Provisioned, properties: dict) -> None:
-        self._iam.create_policy_version(PolicyArn=current.physical_id, PolicyDocument=json.dumps(properties["PolicyDocument"]), SetAsDefault=True)
+        self._iam.create_policy_version(
+            PolicyArn=current.physical_id, PolicyDocument=json.dumps(properties["PolicyDocument"]), SetAsDefault=True
+        )
         self._attach(current.physical_id, properties)
 
     def _attach(self, policy_arn: str, properties: dict) -> None:

@@ -77,7 +77,9 @@ class ProviderFramework:
                 return self._retry(waiting, now)
         except Exception as error:
             return _failed(waiting.event, error, self._is_complete)
-        return _succeeded({**waiting.event, **result, "Data": {**waiting.event.get("Data", {}), **result.get("Data", {})}})
+        return _succeeded(
+            {**waiting.event, **result, "Data": {**waiting.event.get("Data", {}), **result.get("Data", {})}}
+        )
 
     def _retry(self, waiting: Waiting, now: float) -> Response | Waiting:
         if waiting.retries_left == 0:
@@ -109,7 +111,9 @@ def _response_event(request: dict, result: dict) -> dict:
 
 
 def _succeeded(event: dict) -> Response:
-    return Response("SUCCESS", event.get("PhysicalResourceId") or MISSING_PHYSICAL_ID_MARKER, data=event.get("Data") or {})
+    return Response(
+        "SUCCESS", event.get("PhysicalResourceId") or MISSING_PHYSICAL_ID_MARKER, data=event.get("Data") or {}
+    )
 
 
 def _failed(event: dict, error: Exception, function: UserFunction) -> Response:

@@ -118,7 +118,8 @@ class StackDeployment:
         """`cloudformation`: where the stack's status is published; by default an endpoint of this
         deployment's own, started when a handler function is first loaded and stopped with it."""
         self.stack_name = stack_name
-        self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{uuid.uuid5(uuid.NAMESPACE_URL, stack_name)}"
+        stack_uuid = uuid.uuid5(uuid.NAMESPACE_URL, stack_name)
+        self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{stack_uuid}"
         self.resources: dict[str, DeployedResource] = {}
         self.handler_log: list[dict] = []
         self.requests: list[tuple[dict, Response]] = []
@@ -212,8 +213,14 @@ class StackDeployment:
         with an id CloudFormation invented."""
         if properties is None:
             properties = self._resolve(self._artifact.resources[logical_id].get("Properties", {}))
-        resource_type = self.resources[logical_id].resource_type if logical_id in self.resources else self._artifact.resources[logical_id]["Type"]
-        request = self._request(logical_id, resource_type, request_type, properties, physical_id, old_properties, request_id)
+        resource_type = (
+            self.resources[logical_id].resource_type
+            if logical_id in self.resources
+            else self._artifact.resources[logical_id]["Type"]
+        )
+        request = self._request(
+            logical_id, resource_type, request_type, properties, physical_id, old_properties, request_id
+        )
         provider = self._provider_for(properties)
         response = self._wait(logical_id, request, provider, provider.on_event(request, self._clock.now()))
         self.requests.append((request, response))
@@ -225,7 +232,11 @@ class StackDeployment:
         return f"{self.stack_name}-{logical_id}-{suffix}"
 
     def last_request(self, logical_id: str, request_type: str) -> dict:
-        return [req for req, _ in self.requests if req["LogicalResourceId"] == logical_id and req["RequestType"] == request_type][-1]
+        return [
+            req
+            for req, _ in self.requests
+            if req["LogicalResourceId"] == logical_id and req["RequestType"] == request_type
+        ][-1]
 
     # -- the engine ---------------------------------------------------------------------------
 
@@ -267,10 +278,17 @@ class StackDeployment:
                 failed = True
         for flight in in_flight.values():
             action = "UPDATE" if flight.request["RequestType"] == "Update" else "CREATE"
-            self._event(flight.logical_id, flight.request["ResourceType"], f"{action}_FAILED", f"Resource {action.lower()} cancelled")
+            self._event(
+                flight.logical_id,
+                flight.request["ResourceType"],
+                f"{action}_FAILED",
+                f"Resource {action.lower()} cancelled",
+            )
             current = self.resources.get(flight.logical_id)
             if current is None:
-                self.resources[flight.logical_id] = DeployedResource(flight.logical_id, flight.request["ResourceType"], flight.properties, "")
+                self.resources[flight.logical_id] = DeployedResource(
+                    flight.logical_id, flight.request["ResourceType"], flight.properties, ""
+                )
             else:
                 # No response came: the resource keeps its id, and has the properties it was sent.
                 self.resources[flight.logical_id] = replace(current, properties=flight.properties)
@@ -292,13 +310,18 @@ class StackDeployment:
         self._event(logical_id, resource_type, f"{action}_IN_PROGRESS")
         if _CUSTOM_RESOURCE_TYPE.match(resource_type) and resource_type not in _BUILT_IN_CUSTOM_TYPES:
             request = self._request(
-                logical_id, resource_type, action.title(), properties,
+                logical_id,
+                resource_type,
+                action.title(),
+                properties,
                 None if current is None else current.physical_id,
                 None if current is None else current.properties,
             )
             provider = self._provider_for(properties)
             outcome = provider.on_event(request, self._clock.now())
-            flight = _InFlight(logical_id, properties, request, provider, outcome, self._clock.now() + _service_timeout(properties))
+            flight = _InFlight(
+                logical_id, properties, request, provider, outcome, self._clock.now() + _service_timeout(properties)
+            )
             if isinstance(outcome, Waiting):
                 return flight
             return self._finish(flight, outcome)
@@ -312,7 +335,11 @@ class StackDeployment:
             self._event(logical_id, resource_type, f"{action}_FAILED", str(error))
             return False
         self.resources[logical_id] = DeployedResource(
-            logical_id, resource_type, properties, provisioned.physical_id, provisioned.attributes,
+            logical_id,
+            resource_type,
+            properties,
+            provisioned.physical_id,
+            provisioned.attributes,
             definition.get("DeletionPolicy", "Delete"),
         )
         self._event(logical_id, resource_type, f"{action}_COMPLETE", physical_id=provisioned.physical_id)
@@ -323,7 +350,8 @@ class StackDeployment:
         if flight.deadline < flight.waiting.next_attempt_at:
             self._clock.advance_to(max(self._clock.now(), flight.deadline))
             return Response(
-                "FAILED", flight.request.get("PhysicalResourceId", ""),
+                "FAILED",
+                flight.request.get("PhysicalResourceId", ""),
                 reason=f"CloudFormation did not receive a response from your Custom Resource within its service "
                 f"timeout. Please check your logs for requestId [{flight.request['RequestId']}].",
             )
@@ -335,7 +363,14 @@ class StackDeployment:
         return outcome
 
     def _wait(self, logical_id: str, request: dict, provider: ProviderFramework, outcome) -> Response:
-        flight = _InFlight(logical_id, {}, request, provider, outcome, self._clock.now() + _service_timeout(request["ResourceProperties"]))
+        flight = _InFlight(
+            logical_id,
+            {},
+            request,
+            provider,
+            outcome,
+            self._clock.now() + _service_timeout(request["ResourceProperties"]),
+        )
         while isinstance(flight.waiting, Waiting):
             response = self._step(flight)
             if response is not None:
@@ -348,11 +383,17 @@ class StackDeployment:
         request = flight.request
         action = "CREATE" if request["RequestType"] == "Create" else "UPDATE"
         self.resources[flight.logical_id] = DeployedResource(
-            flight.logical_id, request["ResourceType"], flight.properties, response.physical_id,
-            dict(response.data), self._artifact.resources[flight.logical_id].get("DeletionPolicy", "Delete"),
+            flight.logical_id,
+            request["ResourceType"],
+            flight.properties,
+            response.physical_id,
+            dict(response.data),
+            self._artifact.resources[flight.logical_id].get("DeletionPolicy", "Delete"),
         )
         if response.status != "SUCCESS":
-            self._event(flight.logical_id, request["ResourceType"], f"{action}_FAILED", response.reason, response.physical_id)
+            self._event(
+                flight.logical_id, request["ResourceType"], f"{action}_FAILED", response.reason, response.physical_id
+            )
             return False
         self._event(flight.logical_id, request["ResourceType"], f"{action}_COMPLETE", physical_id=response.physical_id)
         return True
@@ -373,7 +414,9 @@ class StackDeployment:
             else:
                 failed.append(logical_id)
         if failed:
-            self._set_status(f"{operation}_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. ")
+            self._set_status(
+                f"{operation}_FAILED", f"The following resource(s) failed to delete: [{', '.join(failed)}]. "
+            )
         else:
             self._set_status(f"{operation}_COMPLETE")
 
@@ -440,12 +483,18 @@ class StackDeployment:
         except Exception as error:  # a reference the rollback cannot resolve fails it
             self._event(logical_id, resource_type, "UPDATE_FAILED", str(error), now.physical_id)
             return False
-        response = self.request(logical_id, "Update", physical_id=now.physical_id, properties=properties, old_properties=now.properties)
+        response = self.request(
+            logical_id, "Update", physical_id=now.physical_id, properties=properties, old_properties=now.properties
+        )
         if response.status != "SUCCESS":
             self._event(logical_id, resource_type, "UPDATE_FAILED", response.reason, response.physical_id)
             return False
         self.resources[logical_id] = DeployedResource(
-            logical_id, resource_type, properties, response.physical_id, dict(response.data),
+            logical_id,
+            resource_type,
+            properties,
+            response.physical_id,
+            dict(response.data),
             definition.get("DeletionPolicy", "Delete"),
         )
         self._event(logical_id, resource_type, "UPDATE_COMPLETE", physical_id=response.physical_id)
@@ -453,12 +502,22 @@ class StackDeployment:
 
     def _restore_plain(self, now: DeployedResource, before: DeployedResource) -> None:
         """A plain resource, or one of aws-cdk-lib's own custom resources, updated back in place."""
-        self._plain.update(now.logical_id, now.resource_type, before.properties, now.properties, Provisioned(before.physical_id, before.attributes))
+        self._plain.update(
+            now.logical_id,
+            now.resource_type,
+            before.properties,
+            now.properties,
+            Provisioned(before.physical_id, before.attributes),
+        )
 
     def _clean_up(self, changes: list, removed: dict[str, DeployedResource]) -> None:
         for logical_id, before in reversed(changes):
             now = self.resources[logical_id]
-            if before is not None and _CUSTOM_RESOURCE_TYPE.match(now.resource_type) and before.physical_id != now.physical_id:
+            if (
+                before is not None
+                and _CUSTOM_RESOURCE_TYPE.match(now.resource_type)
+                and before.physical_id != now.physical_id
+            ):
                 self._delete_resource(before)
         for logical_id in self._deletion_order(removed):
             self._delete_resource(removed[logical_id])
@@ -466,24 +525,39 @@ class StackDeployment:
 
     def _delete_resource(self, resource: DeployedResource, creating_rollback: bool = False) -> bool:
         """False when the delete failed; a retained resource counts as deleted from the stack."""
-        if resource.deletion_policy == "Retain" or (resource.deletion_policy == "RetainExceptOnCreate" and not creating_rollback):
+        if resource.deletion_policy == "Retain" or (
+            resource.deletion_policy == "RetainExceptOnCreate" and not creating_rollback
+        ):
             self._event(resource.logical_id, resource.resource_type, "DELETE_SKIPPED", physical_id=resource.physical_id)
             return True
         self._event(resource.logical_id, resource.resource_type, "DELETE_IN_PROGRESS", physical_id=resource.physical_id)
         if _CUSTOM_RESOURCE_TYPE.match(resource.resource_type) and resource.resource_type not in _BUILT_IN_CUSTOM_TYPES:
             physical_id = resource.physical_id or self.invented_physical_id(resource.logical_id)
-            response = self.request(resource.logical_id, "Delete", physical_id=physical_id, properties=resource.properties)
+            response = self.request(
+                resource.logical_id, "Delete", physical_id=physical_id, properties=resource.properties
+            )
             if response.status != "SUCCESS":
                 self._event(resource.logical_id, resource.resource_type, "DELETE_FAILED", response.reason, physical_id)
                 return False
         else:
-            self._plain.delete(resource.resource_type, resource.properties, Provisioned(resource.physical_id, resource.attributes))
+            self._plain.delete(
+                resource.resource_type, resource.properties, Provisioned(resource.physical_id, resource.attributes)
+            )
         self._event(resource.logical_id, resource.resource_type, "DELETE_COMPLETE", physical_id=resource.physical_id)
         return True
 
     # -- requests and providers ---------------------------------------------------------------
 
-    def _request(self, logical_id, resource_type, request_type, properties, physical_id=None, old_properties=None, request_id=None) -> dict:
+    def _request(
+        self,
+        logical_id,
+        resource_type,
+        request_type,
+        properties,
+        physical_id=None,
+        old_properties=None,
+        request_id=None,
+    ) -> dict:
         request = {
             "RequestType": request_type,
             "ServiceToken": properties["ServiceToken"],
@@ -591,12 +665,16 @@ class StackDeployment:
         return dependencies
 
     def _deletion_order(self, resources: dict[str, DeployedResource]) -> list[str]:
-        definitions = {lid: self._artifact.resources.get(lid, {"Type": res.resource_type}) for lid, res in resources.items()}
+        definitions = {
+            lid: self._artifact.resources.get(lid, {"Type": res.resource_type}) for lid, res in resources.items()
+        }
         dependencies = self._dependencies(definitions)
         order, placed = [], set()
         while len(order) < len(definitions):
             for logical_id in definitions:
-                dependants = {other for other, deps in dependencies.items() if logical_id in deps and other not in placed}
+                dependants = {
+                    other for other, deps in dependencies.items() if logical_id in deps and other not in placed
+                }
                 if logical_id not in placed and not dependants:
                     order.append(logical_id)
                     placed.add(logical_id)
@@ -637,7 +715,9 @@ class StackDeployment:
         return bool(self._resolve(self._artifact.template["Conditions"][name]))
 
     def _outputs(self) -> dict:
-        return {name: self._resolve(output["Value"]) for name, output in self._artifact.template.get("Outputs", {}).items()}
+        return {
+            name: self._resolve(output["Value"]) for name, output in self._artifact.template.get("Outputs", {}).items()
+        }
 
     def _set_status(self, status: str, reason: str = "") -> None:
         self.status_history.append(StackStatus(self._clock.now(), status, reason))
@@ -650,17 +730,25 @@ class StackDeployment:
 
 
 def _failed_resources_reason(events: list[StackEvent], action: str) -> str:
-    failed = [event.logical_id for event in events if event.status.endswith("_FAILED") and "cancelled" not in event.reason]
+    failed = [
+        event.logical_id for event in events if event.status.endswith("_FAILED") and "cancelled" not in event.reason
+    ]
     return f"The following resource(s) failed to {action}: [{', '.join(dict.fromkeys(failed))}]. "
 
 
 def _checked(response: Response, request: dict) -> Response:
     """CloudFormation's own checks on a response: size limits it enforces before reading it."""
-    body = json.dumps({
-        "Status": response.status, "Reason": response.reason, "PhysicalResourceId": response.physical_id,
-        "StackId": request["StackId"], "RequestId": request["RequestId"],
-        "LogicalResourceId": request["LogicalResourceId"], "Data": response.data,
-    })
+    body = json.dumps(
+        {
+            "Status": response.status,
+            "Reason": response.reason,
+            "PhysicalResourceId": response.physical_id,
+            "StackId": request["StackId"],
+            "RequestId": request["RequestId"],
+            "LogicalResourceId": request["LogicalResourceId"],
+            "Data": response.data,
+        }
+    )
     if len(body.encode()) > _MAX_RESPONSE_BYTES:
         return Response("FAILED", response.physical_id, reason="Response object is too long.")
     if len(response.physical_id.encode()) > _MAX_PHYSICAL_ID_BYTES:

@@ -68,4 +68,3 @@ def _permissions(request: dict, inputs: list[S3Object]) -> list[Permission]:
 
 def _bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
-

@@ -51,11 +51,7 @@ def _violations(value, shape: Shape, *, path: str, nulls_allowed: bool) -> list[
         ]
         return _constraint_violations(value, shape, path, "Member") + nested
     if shape.type_name == "map":
-        keys = [
-            problem
-            for key in value
-            for problem in _constraint_violations(key, shape.key, path, "Map keys")
-        ]
+        keys = [problem for key in value for problem in _constraint_violations(key, shape.key, path, "Map keys")]
         values = [
             problem
             for key, item in value.items()

@@ -51,7 +51,7 @@ class PersonalizeEmulator:
         aws_endpoint_url: str,
         region: str = "us-east-1",
         account_id: str = "123456789012",
-        timings: JobTimings = JobTimings(),
+        timings: JobTimings | None = None,
         concurrency_limit: int = 5,
         segment_concurrency_limit: int | None = None,
     ):
@@ -70,7 +70,7 @@ class PersonalizeEmulator:
         self._running = False
         self._store = JobStore(
             clock,
-            timings,
+            timings or JobTimings(),
             concurrency_limits={
                 kind.resource_type: (
                     segment_concurrency_limit

@@ -136,7 +136,8 @@ def _condition_holds(operator: str, expected, actual: str) -> bool:
     expected_parts = str(expected).split(":", _ARN_PARTS - 1)
     actual_parts = actual.split(":", _ARN_PARTS - 1)
     return len(expected_parts) == len(actual_parts) == _ARN_PARTS and all(
-        _wildcard(pattern, case_sensitive=True).fullmatch(part) for pattern, part in zip(expected_parts, actual_parts)
+        _wildcard(pattern, case_sensitive=True).fullmatch(part)
+        for pattern, part in zip(expected_parts, actual_parts, strict=False)
     )
 
 

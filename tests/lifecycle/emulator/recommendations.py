@@ -114,8 +114,9 @@ RECIPES = {
     recipe.name: recipe
     for recipe in (
         Recipe("user-personalization", "USER_PERSONALIZATION", {"userId": str}, _user_personalization),
-        Recipe("personalized-ranking", "PERSONALIZED_RANKING", {"userId": str, "itemList": list},
-               _personalized_ranking),
+        Recipe(
+            "personalized-ranking", "PERSONALIZED_RANKING", {"userId": str, "itemList": list}, _personalized_ranking
+        ),
         Recipe("similar-items", "RELATED_ITEMS", {"itemId": str}, _similar_items),
         Recipe("item-affinity", USER_SEGMENTATION, {"itemId": str}, _segment_by("itemId")),
         Recipe("item-attribute-affinity", USER_SEGMENTATION, {"itemAttributes": str}, _segment_by("itemAttributes")),
