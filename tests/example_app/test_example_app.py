@@ -19,7 +19,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = "PersonalizeBatchExample"
 JOB_TYPE = "Custom::PersonalizeBatchInferenceJob"
 CONTEXT_ARN = "arn:aws:personalize:eu-west-1:444455556666:solution/example/version/abc123"
-CLI_CONTEXT = {"@aws-cdk/core:validationReportJson": True, "aws:cdk:enable-asset-metadata": True}
+# What the CDK CLI hands the app: cdk.json's context (the feature flags among it) and asset metadata.
+CLI_CONTEXT = {**json.loads((REPO_ROOT / "cdk.json").read_text())["context"], "aws:cdk:enable-asset-metadata": True}
 
 
 @dataclass

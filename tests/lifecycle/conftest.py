@@ -1,9 +1,6 @@
 """One moto server, one CloudFormation endpoint and the synthesized stacks per test session; a
 fresh account, emulator, set of stacks and virtual clock per test."""
 
-import os
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -13,12 +10,10 @@ from .driver.cloud_assembly import StackArtifact, read_stack
 from .driver.cloudformation_endpoint import CloudFormationEndpoint
 from .driver.stack_deployment import StackDeployment
 from .emulator import JobTimings, PersonalizeEmulator
+from .example_app import synth_example_app
 from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, moto_server
 from .scenario_app import synth_scenarios
 from .virtual_clock import VirtualClock
-
-REPOSITORY = Path(__file__).resolve().parents[2]
-EXAMPLE_STACK = "PersonalizeBatchExample"
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +37,8 @@ def cloudformation(cloudformation_endpoint) -> CloudFormationEndpoint:
 
 @pytest.fixture(scope="session")
 def example_stack(tmp_path_factory) -> StackArtifact:
-    """The example app exactly as `cdk synth` runs it (app.py, cdk-nag included)."""
-    outdir = tmp_path_factory.mktemp("example-cdk.out")
-    environment = {**os.environ, "CDK_OUTDIR": str(outdir), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY, env=environment, check=True, capture_output=True)
-    return read_stack(outdir, EXAMPLE_STACK)
+    """The example app exactly as `cdk synth` runs it (app.py, cdk.json's context, cdk-nag included)."""
+    return synth_example_app(tmp_path_factory.mktemp("example-cdk.out"))
 
 
 @pytest.fixture(scope="session")

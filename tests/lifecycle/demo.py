@@ -13,20 +13,16 @@ log lines as they happen, then the first recommendations the job wrote to S3.
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from .driver.cloud_assembly import read_stack
 from .driver.stack_deployment import StackDeployment, StackEvent
 from .emulator import JobTimings, PersonalizeEmulator
+from .example_app import EXAMPLE_STACK, synth_example_app
 from .local_aws import SOLUTION_VERSION_ARN, client, moto_server
 from .virtual_clock import VirtualClock
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-STACK = "PersonalizeBatchExample"
 # The stack events worth a newcomer's attention; the other 30-odd resources are plumbing.
 _SHOWN_TYPES = (
     "Custom::PersonalizeBatchInferenceJob",
@@ -55,13 +51,8 @@ def main() -> int:
         parser.error(f"--job-minutes must be more than {_PENDING_SECONDS // 60:.0f}: the job spends that long PENDING")
 
     with tempfile.TemporaryDirectory() as outdir:
-        print(f"Synthesizing {STACK} from app.py ...", flush=True)
-        environment = {**os.environ, "CDK_OUTDIR": outdir, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-        subprocess.run(
-            [sys.executable, "app.py"], cwd=REPOSITORY, env=environment, check=True, stdout=subprocess.DEVNULL
-        )
-        stack = read_stack(Path(outdir), STACK)
-        return _deploy(stack, arguments)
+        print(f"Synthesizing {EXAMPLE_STACK} from app.py ...", flush=True)
+        return _deploy(synth_example_app(Path(outdir)), arguments)
 
 
 def _deploy(stack, arguments) -> int:
@@ -77,7 +68,7 @@ def _deploy(stack, arguments) -> int:
                 _print(f"{stamp} {record.logical_id:<40} {record.status}{reason}")
         elif "event" in record:
             details = {key: value for key, value in record.items() if key not in {"at", "function", "event", "jobArn"}}
-            _print(f"{stamp}   handler log: {record['event']} {json.dumps(details) if details else ''}")
+            _print(f"{stamp}   handler log: {record['event']}" + (f" {json.dumps(details)}" if details else ""))
 
     def show_job(job, old_status, new_status) -> None:
         elapsed = int(clock.now() - start)
