@@ -116,6 +116,15 @@ def test_wheel_carries_the_handler_code(wheel_synth):
     assert handler_files <= names, sorted(handler_files - names)
 
 
+def test_wheel_carries_the_license_and_declares_it(wheel_synth):
+    wheel = zipfile.ZipFile(wheel_synth["wheel"])
+    (dist_info,) = {name.split("/", 1)[0] for name in wheel.namelist() if ".dist-info/" in name}
+    metadata = wheel.read(f"{dist_info}/METADATA").decode()
+    assert "License-Expression: Apache-2.0" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
+    assert wheel.read(f"{dist_info}/licenses/LICENSE") == (REPO_ROOT / "LICENSE").read_bytes()
+
+
 def test_the_app_imported_the_installed_wheel_not_the_checkout(wheel_synth):
     report = wheel_synth["report"]
     module_file = Path(report["module_file"]).resolve()
