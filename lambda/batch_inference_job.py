@@ -1,7 +1,15 @@
 """Custom::PersonalizeBatchInferenceJob: the request and API names of a batch inference job."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from batch_job import BatchJobHandler
 from resource_properties import drop_absent, float_map
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_personalize.type_defs import BatchInferenceJobTypeDef
 
 
 class BatchInferenceJobHandler(BatchJobHandler):
@@ -9,7 +17,7 @@ class BatchInferenceJobHandler(BatchJobHandler):
     arn_resource_type = "batch-inference-job"
     create_operation = "CreateBatchInferenceJob"
 
-    def _job_type_request(self) -> dict:
+    def _job_type_request(self) -> dict[str, Any]:
         properties = self._properties
         theme_item_name = properties.get("ThemeItemNameField")
         return {
@@ -26,9 +34,9 @@ class BatchInferenceJobHandler(BatchJobHandler):
             ),
         }
 
-    def _create_job(self, request: dict) -> None:
+    def _create_job(self, request: dict[str, Any]) -> None:
         self._personalize.create_batch_inference_job(**request)
 
     @staticmethod
-    def describe(personalize, arn: str) -> dict:
+    def describe(personalize: PersonalizeClient, arn: str) -> BatchInferenceJobTypeDef:
         return personalize.describe_batch_inference_job(batchInferenceJobArn=arn)["batchInferenceJob"]

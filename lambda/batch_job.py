@@ -6,6 +6,10 @@ the job computes starts another (a new physical id: CloudFormation then deletes 
 and Delete leaves the finished job and its results alone.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import botocore
 from botocore.exceptions import ParamValidationError
 from error_classification import describe_error, error_code, is_transient
@@ -14,8 +18,13 @@ from job_log import log_job_event
 from job_name import job_arn, job_name
 from job_tags import tag_changes
 from job_watch import AWS_ERRORS, NOT_COMPLETE, JobWatch, WaitPlan, raise_unless_transient, timeout_error
+from provider_event import IsCompleteResponse, OnEventResponse, ResourceProperties
 from resource_handler import ResourceHandler
 from resource_properties import drop_absent, integer, required
+
+if TYPE_CHECKING:
+    from job_watch import JobDescription
+    from mypy_boto3_personalize import PersonalizeClient
 
 # Changing these changes how the deploy waits or how the job is labelled, not what it computes.
 _PROPERTIES_UPDATED_IN_PLACE = frozenset(
@@ -33,25 +42,15 @@ class BatchJobHandler(ResourceHandler):
     create_operation: str
     """The API that starts a job, for messages."""
 
-    def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
-        super().__init__(
-            event,
-            personalize=personalize,
-            cloudformation=cloudformation,
-            clock=clock,
-            query_interval_seconds=query_interval_seconds,
-        )
-        self._s3 = s3
-
     @staticmethod
-    def describe(personalize, arn: str) -> dict:
+    def describe(personalize: PersonalizeClient, arn: str) -> JobDescription:
         """The job as Describe returns it: status, failureReason, jobName, jobOutput, dates."""
         raise NotImplementedError
 
-    def on_create(self) -> dict:
+    def on_create(self) -> OnEventResponse:
         return self._start_job()
 
-    def on_update(self) -> dict:
+    def on_update(self) -> OnEventResponse:
         if self._job_defining_properties_changed():
             if not self._rolling_back():
                 return self._start_job()
@@ -64,30 +63,30 @@ class BatchJobHandler(ResourceHandler):
         self._retag_job()
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
 
-    def on_delete(self) -> dict:
+    def on_delete(self) -> OnEventResponse:
         # No API call: there is nothing to delete, and the id may be one CloudFormation invented.
         physical_id = self._event["PhysicalResourceId"]
         log_job_event("job_left_in_place", physical_id, reason="Personalize has no API to delete batch jobs")
         return {"PhysicalResourceId": physical_id}
 
-    def is_create_complete(self) -> dict:
+    def is_create_complete(self) -> IsCompleteResponse:
         return self._wait_for_job()
 
-    def is_update_complete(self) -> dict:
+    def is_update_complete(self) -> IsCompleteResponse:
         # on_update hands StartedAt on only when it started a job.
         return self._wait_for_job() if "StartedAt" in self._event else self._existing_job_state()
 
-    def _job_type_request(self) -> dict:
+    def _job_type_request(self) -> dict[str, Any]:
         """The request fields only this job type has."""
         raise NotImplementedError
 
-    def _create_job(self, request: dict) -> None:
+    def _create_job(self, request: dict[str, Any]) -> None:
         raise NotImplementedError
 
     def _job_defining_properties_changed(self) -> bool:
         return _job_defining(self._event.get("OldResourceProperties", {})) != _job_defining(self._properties)
 
-    def _start_job(self) -> dict:
+    def _start_job(self) -> OnEventResponse:
         started_at = self._clock()
         request = self._request()
         # A bad wait setting would otherwise fail the first is_complete, after the job has started.
@@ -97,7 +96,7 @@ class BatchJobHandler(ResourceHandler):
         self._submit(request, arn)
         return {"PhysicalResourceId": arn, "StartedAt": started_at}
 
-    def _request(self) -> dict:
+    def _request(self) -> dict[str, Any]:
         properties = self._properties
         kms_key_arn = properties.get("KmsKeyArn")
         name = job_name(
@@ -123,7 +122,7 @@ class BatchJobHandler(ResourceHandler):
         }
         return drop_absent({**common, **self._job_type_request()})
 
-    def _submit(self, request: dict, arn: str) -> None:
+    def _submit(self, request: dict[str, Any], arn: str) -> None:
         """Create the job, unless it exists; leave it for a later poll when Personalize is at its limit."""
         try:
             self._create_job(request)
@@ -164,16 +163,16 @@ class BatchJobHandler(ResourceHandler):
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
             plan=WaitPlan.from_properties(self._properties),
-            output_path=self._properties.get("OutputPath"),
+            output_path=required(self._properties, "OutputPath"),
         )
 
-    def _wait_for_job(self) -> dict:
+    def _wait_for_job(self) -> IsCompleteResponse:
         arn = self._event["PhysicalResourceId"]
         return self._watch().check(
             arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(arn, share_over)
         )
 
-    def _not_found(self, arn: str, share_over: bool) -> dict:
+    def _not_found(self, arn: str, share_over: bool) -> IsCompleteResponse:
         # Either the create was deferred at Personalize's limit, or Describe has not caught up
         # with it yet: creating again by the same name is safe both ways.
         if share_over:
@@ -193,7 +192,7 @@ class BatchJobHandler(ResourceHandler):
         self._submit(self._request(), arn)
         return NOT_COMPLETE
 
-    def _existing_job_state(self) -> dict:
+    def _existing_job_state(self) -> IsCompleteResponse:
         arn = self._event["PhysicalResourceId"]
         try:
             job = self.describe(self._personalize, arn)
@@ -207,5 +206,5 @@ class BatchJobHandler(ResourceHandler):
         return self._watch().result(arn, job["status"])
 
 
-def _job_defining(properties: dict) -> dict:
+def _job_defining(properties: ResourceProperties) -> ResourceProperties:
     return {key: value for key, value in properties.items() if key not in _PROPERTIES_UPDATED_IN_PLACE}

@@ -6,47 +6,43 @@ from the resource before it (Fn::GetAtt), so a replaced job changes every segmen
 and each waits again, for the new job; a segment after the job's end completes without a call.
 """
 
+from __future__ import annotations
+
 from batch_inference_job import BatchInferenceJobHandler
+from batch_job import BatchJobHandler
 from batch_segment_job import BatchSegmentJobHandler
 from job_log import log_job_event
 from job_watch import ACTIVE, JobWatch, WaitPlan
+from provider_event import IsCompleteResponse, OnEventResponse
 from resource_handler import ResourceHandler
 from resource_properties import PropertyError, integer, required
 
-_JOB_TYPES = {handler.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)}
+_JOB_TYPES: dict[str, type[BatchJobHandler]] = {
+    handler.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)
+}
 
 
 class BatchJobWaitHandler(ResourceHandler):
-    def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
-        # s3 is taken for a uniform constructor and not used: a segment only reads the job's status.
-        super().__init__(
-            event,
-            personalize=personalize,
-            cloudformation=cloudformation,
-            clock=clock,
-            query_interval_seconds=query_interval_seconds,
-        )
-
-    def on_create(self) -> dict:
+    def on_create(self) -> OnEventResponse:
         return self._start_share()
 
-    def on_update(self) -> dict:
+    def on_update(self) -> OnEventResponse:
         if self._rolling_back():
             # Nothing to wait for in a rollback: answer at once with the properties put back.
             return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
         # Whatever changed (most often the job ARN, when the job was replaced), wait again.
         return self._start_share()
 
-    def on_delete(self) -> dict:
+    def on_delete(self) -> OnEventResponse:
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
 
-    def is_create_complete(self) -> dict:
+    def is_create_complete(self) -> IsCompleteResponse:
         return self._wait()
 
-    def is_update_complete(self) -> dict:
+    def is_update_complete(self) -> IsCompleteResponse:
         return self._wait()
 
-    def _start_share(self) -> dict:
+    def _start_share(self) -> OnEventResponse:
         arn = self._job_arn()
         segment = integer(self._properties, "Segment")
         required(self._properties, "OutputPath")
@@ -54,7 +50,7 @@ class BatchJobWaitHandler(ResourceHandler):
         self._job_type(arn)
         return {"PhysicalResourceId": f"{arn}/wait-{segment}", "StartedAt": self._clock()}
 
-    def _wait(self) -> dict:
+    def _wait(self) -> IsCompleteResponse:
         arn = self._job_arn()
         job_type = self._job_type(arn)
         watch = JobWatch(
@@ -71,10 +67,10 @@ class BatchJobWaitHandler(ResourceHandler):
         return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_type, arn))
 
     def _job_arn(self) -> str:
-        return required(self._properties, "JobArn")
+        return str(required(self._properties, "JobArn"))
 
     @staticmethod
-    def _job_type(arn: str):
+    def _job_type(arn: str) -> type[BatchJobHandler]:
         resource_type = arn.split(":", 5)[-1].split("/", 1)[0]
         if resource_type not in _JOB_TYPES:
             raise PropertyError(
@@ -83,7 +79,7 @@ class BatchJobWaitHandler(ResourceHandler):
         return _JOB_TYPES[resource_type]
 
     @staticmethod
-    def _not_found(job_type, arn: str) -> dict:
+    def _not_found(job_type: type[BatchJobHandler], arn: str) -> IsCompleteResponse:
         # The job's own resource hands over only a job it started; retrying would not bring it back.
         log_job_event("job_not_found", arn)
         raise RuntimeError(

@@ -1,7 +1,15 @@
 """Custom::PersonalizeBatchSegmentJob: the API names of a batch segment job, which has no fields
 of its own beyond those every batch job shares."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from batch_job import BatchJobHandler
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_personalize.type_defs import BatchSegmentJobTypeDef
 
 
 class BatchSegmentJobHandler(BatchJobHandler):
@@ -9,12 +17,12 @@ class BatchSegmentJobHandler(BatchJobHandler):
     arn_resource_type = "batch-segment-job"
     create_operation = "CreateBatchSegmentJob"
 
-    def _job_type_request(self) -> dict:
+    def _job_type_request(self) -> dict[str, Any]:
         return {}
 
-    def _create_job(self, request: dict) -> None:
+    def _create_job(self, request: dict[str, Any]) -> None:
         self._personalize.create_batch_segment_job(**request)
 
     @staticmethod
-    def describe(personalize, arn: str) -> dict:
+    def describe(personalize: PersonalizeClient, arn: str) -> BatchSegmentJobTypeDef:
         return personalize.describe_batch_segment_job(batchSegmentJobArn=arn)["batchSegmentJob"]

@@ -4,17 +4,28 @@ Both pick the handler class by the event's ResourceType. The AWS clients are cre
 first event, not at import, so a cold start that only imports this module stays cheap.
 """
 
+from __future__ import annotations
+
 import functools
 import os
 import time
+from typing import TYPE_CHECKING, Literal, overload
 
 import boto3
 from batch_inference_job import BatchInferenceJobHandler
 from batch_job_wait import BatchJobWaitHandler
 from batch_segment_job import BatchSegmentJobHandler
 from botocore.config import Config
+from provider_event import IsCompleteResponse, LambdaContext, OnEventResponse, ResourceEvent
+from resource_handler import ResourceHandler
 
-_HANDLERS = {
+if TYPE_CHECKING:  # the stubs are a development requirement; the Lambda runtime has only boto3
+    from botocore.client import BaseClient
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_s3 import S3Client
+
+_HANDLERS: dict[str, type[ResourceHandler]] = {
     "Custom::PersonalizeBatchInferenceJob": BatchInferenceJobHandler,
     "Custom::PersonalizeBatchSegmentJob": BatchSegmentJobHandler,
     "Custom::PersonalizeBatchJobWait": BatchJobWaitHandler,
@@ -26,15 +37,15 @@ _QUERY_INTERVAL_VARIABLE = "PROVIDER_QUERY_INTERVAL_SECONDS"
 _DEFAULT_QUERY_INTERVAL_SECONDS = 10
 
 
-def on_event(event: dict, context) -> dict:
+def on_event(event: ResourceEvent, context: LambdaContext) -> OnEventResponse:
     return _handler(event).on_event()
 
 
-def is_complete(event: dict, context) -> dict:
+def is_complete(event: ResourceEvent, context: LambdaContext) -> IsCompleteResponse:
     return _handler(event).is_complete()
 
 
-def _handler(event: dict):
+def _handler(event: ResourceEvent) -> ResourceHandler:
     resource_type = event.get("ResourceType")
     handler_class = _HANDLERS.get(resource_type)
     if handler_class is None:
@@ -49,8 +60,14 @@ def _handler(event: dict):
     )
 
 
+@overload
+def _client(service_name: Literal["personalize"]) -> PersonalizeClient: ...
+@overload
+def _client(service_name: Literal["s3"]) -> S3Client: ...
+@overload
+def _client(service_name: Literal["cloudformation"]) -> CloudFormationClient: ...
 @functools.cache
-def _client(service_name: str):
+def _client(service_name: Literal["personalize", "s3", "cloudformation"]) -> BaseClient:
     # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_<SERVICE> (PERSONALIZE, S3, CLOUDFORMATION).
     return boto3.client(service_name, config=_CLIENT_CONFIG)
 

@@ -4,8 +4,15 @@ A batch job only reports a bad input after its fixed start-up (about 25 minutes)
 name can never be used again; a HeadObject or one short listing answers in milliseconds.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from botocore.exceptions import ClientError
 from error_classification import describe_error, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 # A folder usually shows a non-empty object at once; small pages keep the listing cheap when
 # it does not, and paging on keeps the answer right when it starts with empty placeholders.
@@ -19,7 +26,7 @@ class InputError(ValueError):
     """The job's input is missing, empty or unreadable: starting the job would waste it."""
 
 
-def check_input(s3, uri: str) -> None:
+def check_input(s3: S3Client, uri: str) -> None:
     """Raise InputError unless `uri` is a non-empty object, or a folder ("/" at the end) holding one."""
     bucket, key = _split_s3_uri(uri)
     try:
@@ -31,12 +38,12 @@ def check_input(s3, uri: str) -> None:
         raise _explain(error, uri) from error
 
 
-def _check_file(s3, uri: str, bucket: str, key: str) -> None:
+def _check_file(s3: S3Client, uri: str, bucket: str, key: str) -> None:
     if s3.head_object(Bucket=bucket, Key=key)["ContentLength"] == 0:
         raise InputError(f"Input file {uri} is empty: a batch job needs at least one JSON line")
 
 
-def _check_folder(s3, uri: str, bucket: str, prefix: str) -> None:
+def _check_folder(s3: S3Client, uri: str, bucket: str, prefix: str) -> None:
     pages = s3.get_paginator("list_objects_v2").paginate(
         Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": _FOLDER_PAGE_SIZE}
     )

@@ -3,5 +3,5 @@
 import json
 
 
-def log_job_event(event: str, job_arn: str, **details) -> None:
+def log_job_event(event: str, job_arn: str | None, **details: object) -> None:
     print(json.dumps({"event": event, "jobArn": job_arn, **details}, default=str), flush=True)

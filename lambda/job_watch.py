@@ -6,19 +6,28 @@ share ends with the job still running, the resource either fails (the last share
 with the job's status so the next wait segment takes over.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from botocore.exceptions import BotoCoreError, ClientError
 from error_classification import describe_error, error_code, is_transient
 from job_log import log_job_event
 from poll_schedule import poll_due
+from provider_event import IsCompleteResponse, ResourceProperties
 from resource_properties import boolean, choice, integer
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize.type_defs import BatchInferenceJobTypeDef, BatchSegmentJobTypeDef
+
+    JobDescription: TypeAlias = BatchInferenceJobTypeDef | BatchSegmentJobTypeDef
+    """A job as Describe returns it: status, failureReason, jobName, jobOutput, dates."""
 
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 AWS_ERRORS = (ClientError, BotoCoreError)
-NOT_COMPLETE = {"IsComplete": False}
+NOT_COMPLETE: IsCompleteResponse = {"IsComplete": False}
 # CloudFormation waits at most an hour for one resource; a chain of them waits at most 12 hours.
 _MAX_SHARE_SECONDS = 3600
 _MAX_TOTAL_SECONDS = 12 * 3600
@@ -42,7 +51,7 @@ class WaitPlan(NamedTuple):
     """False when the deploy only waits for the job to start (Wait=false)."""
 
     @classmethod
-    def from_properties(cls, properties: dict) -> "WaitPlan":
+    def from_properties(cls, properties: ResourceProperties) -> WaitPlan:
         timeout_seconds = integer(properties, "TimeoutSeconds", maximum=_MAX_SHARE_SECONDS)
         total = integer(
             properties, "TotalTimeoutSeconds", minimum=timeout_seconds, maximum=_MAX_TOTAL_SECONDS, optional=True
@@ -63,12 +72,12 @@ class JobWatch:
         self,
         *,
         noun: str,
-        describe: Callable[[str], dict],
+        describe: Callable[[str], JobDescription],
         clock: Callable[[], float],
         query_interval_seconds: float,
         plan: WaitPlan,
         output_path: str,
-    ):
+    ) -> None:
         self._noun = noun
         self._describe = describe
         self._clock = clock
@@ -76,7 +85,9 @@ class JobWatch:
         self._plan = plan
         self._output_path = output_path
 
-    def check(self, arn: str, started_at: float, on_not_found: Callable[[bool], dict]) -> dict:
+    def check(
+        self, arn: str, started_at: float, on_not_found: Callable[[bool], IsCompleteResponse]
+    ) -> IsCompleteResponse:
         """One is_complete call; `on_not_found(share_over)` answers when Personalize has no such job."""
         plan = self._plan
         now = self._clock()
@@ -110,7 +121,7 @@ class JobWatch:
             log_job_event("job_status", arn, status=status)
         return NOT_COMPLETE
 
-    def result(self, arn: str, status: str) -> dict:
+    def result(self, arn: str, status: str) -> IsCompleteResponse:
         """Complete, with the attributes the construct exposes and the next wait segment reads."""
         return {
             "IsComplete": True,
@@ -122,7 +133,7 @@ class JobWatch:
             },
         }
 
-    def _share_over(self, arn: str, status: str | None, status_note: str) -> dict:
+    def _share_over(self, arn: str, status: str | None, status_note: str) -> IsCompleteResponse:
         plan = self._plan
         if plan.continues:
             log_job_event("wait_continued", arn, status=status, waitedSeconds=plan.timeout_seconds)
@@ -152,7 +163,7 @@ def _shortened(reason: str) -> str:
     return reason[: _MAX_REASON_CHARACTERS - 40] + " ... (the whole reason is in the handler's log)"
 
 
-def _changed_since(job: dict, since_epoch_seconds: float) -> bool:
+def _changed_since(job: JobDescription, since_epoch_seconds: float) -> bool:
     # Describe does not say whether the status is new, but lastUpdatedDateTime within the
     # previous poll's gap means this is the first poll to see it: one log line per change.
     last_updated = job.get("lastUpdatedDateTime")

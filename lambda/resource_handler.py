@@ -1,9 +1,20 @@
 """What every custom resource handler here shares: the event, and dispatch by request type."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from job_log import log_job_event
+from provider_event import IsCompleteResponse, OnEventResponse, ResourceEvent
 from stack_status import is_rolling_back
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_personalize import PersonalizeClient
+    from mypy_boto3_s3 import S3Client
+
+_Response = TypeVar("_Response", OnEventResponse, IsCompleteResponse)
 
 
 class ResourceHandler:
@@ -13,37 +24,45 @@ class ResourceHandler:
     """
 
     def __init__(
-        self, event: dict, *, personalize, cloudformation, clock: Callable[[], float], query_interval_seconds: float
-    ):
+        self,
+        event: ResourceEvent,
+        *,
+        personalize: PersonalizeClient,
+        s3: S3Client,
+        cloudformation: CloudFormationClient,
+        clock: Callable[[], float],
+        query_interval_seconds: float,
+    ) -> None:
         self._event = event
         self._properties = event.get("ResourceProperties", {})
         self._personalize = personalize
+        self._s3 = s3
         self._cloudformation = cloudformation
         self._clock = clock
         self._query_interval_seconds = query_interval_seconds
 
-    def on_event(self) -> dict:
+    def on_event(self) -> OnEventResponse:
         return self._for_request_type(self.on_create, self.on_update, self.on_delete)()
 
-    def is_complete(self) -> dict:
+    def is_complete(self) -> IsCompleteResponse:
         return self._for_request_type(self.is_create_complete, self.is_update_complete, self.is_delete_complete)()
 
-    def on_create(self) -> dict:
+    def on_create(self) -> OnEventResponse:
         raise NotImplementedError
 
-    def on_update(self) -> dict:
+    def on_update(self) -> OnEventResponse:
         raise NotImplementedError
 
-    def on_delete(self) -> dict:
+    def on_delete(self) -> OnEventResponse:
         raise NotImplementedError
 
-    def is_create_complete(self) -> dict:
+    def is_create_complete(self) -> IsCompleteResponse:
         raise NotImplementedError
 
-    def is_update_complete(self) -> dict:
+    def is_update_complete(self) -> IsCompleteResponse:
         raise NotImplementedError
 
-    def is_delete_complete(self) -> dict:
+    def is_delete_complete(self) -> IsCompleteResponse:
         return {"IsComplete": True}
 
     def _rolling_back(self) -> bool:
@@ -57,9 +76,19 @@ class ResourceHandler:
             )
         return rolling_back
 
-    def _for_request_type(self, on_create, on_update, on_delete):
-        request_type = self._event.get("RequestType")
-        by_request_type = {"Create": on_create, "Update": on_update, "Delete": on_delete}
-        if request_type not in by_request_type:
-            raise ValueError(f"Unsupported RequestType {request_type!r}: expected Create, Update or Delete")
-        return by_request_type[request_type]
+    def _for_request_type(
+        self,
+        on_create: Callable[[], _Response],
+        on_update: Callable[[], _Response],
+        on_delete: Callable[[], _Response],
+    ) -> Callable[[], _Response]:
+        # Matched, not looked up: the event is JSON, whatever its type says.
+        match self._event.get("RequestType"):
+            case "Create":
+                return on_create
+            case "Update":
+                return on_update
+            case "Delete":
+                return on_delete
+            case request_type:
+                raise ValueError(f"Unsupported RequestType {request_type!r}: expected Create, Update or Delete")

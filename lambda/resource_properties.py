@@ -1,21 +1,37 @@
 """Typed values read from CloudFormation resource properties, which arrive as strings."""
 
 import math
+from typing import Any, Literal, overload
+
+from provider_event import ResourceProperties
 
 
 class PropertyError(ValueError):
     """A resource property is missing or holds a value that cannot be used."""
 
 
-def required(properties: dict, name: str):
+def required(properties: ResourceProperties, name: str) -> Any:
     value = properties.get(name)
     if _is_absent(value):
         raise PropertyError(f"Property {name} is required but was not given")
     return value
 
 
+@overload
 def integer(
-    properties: dict, name: str, *, minimum: int = 1, maximum: int | None = None, optional: bool = False
+    properties: ResourceProperties,
+    name: str,
+    *,
+    minimum: int = 1,
+    maximum: int | None = None,
+    optional: Literal[False] = False,
+) -> int: ...
+@overload
+def integer(
+    properties: ResourceProperties, name: str, *, minimum: int = 1, maximum: int | None = None, optional: bool
+) -> int | None: ...
+def integer(
+    properties: ResourceProperties, name: str, *, minimum: int = 1, maximum: int | None = None, optional: bool = False
 ) -> int | None:
     """The property as a whole number; None when it is `optional` and absent."""
     if optional and _is_absent(properties.get(name)):
@@ -31,7 +47,7 @@ def integer(
     return value
 
 
-def boolean(properties: dict, name: str, *, default: bool) -> bool:
+def boolean(properties: ResourceProperties, name: str, *, default: bool) -> bool:
     """The property as CloudFormation sends a boolean, "true" or "false"; `default` when absent."""
     raw = properties.get(name)
     if _is_absent(raw):
@@ -42,17 +58,17 @@ def boolean(properties: dict, name: str, *, default: bool) -> bool:
     return text == "true"
 
 
-def choice(properties: dict, name: str, allowed: tuple[str, ...], *, default: str) -> str:
+def choice(properties: ResourceProperties, name: str, allowed: tuple[str, ...], *, default: str) -> str:
     """The property as one of `allowed`; `default` when absent."""
     raw = properties.get(name)
     if _is_absent(raw):
         return default
     if raw not in allowed:
         raise PropertyError(f"Property {name} must be one of {', '.join(allowed)}, got {raw!r}")
-    return raw
+    return str(raw)
 
 
-def float_map(properties: dict, name: str) -> dict[str, float] | None:
+def float_map(properties: ResourceProperties, name: str) -> dict[str, float] | None:
     raw = properties.get(name)
     if _is_absent(raw):
         return None
@@ -61,12 +77,12 @@ def float_map(properties: dict, name: str) -> dict[str, float] | None:
     return {key: _finite_float(f"{name}.{key}", value) for key, value in raw.items()}
 
 
-def drop_absent(fields: dict) -> dict:
+def drop_absent(fields: dict[str, Any]) -> dict[str, Any]:
     """The fields that hold a value: boto3 rejects None, and empty maps or lists mean "not set"."""
     return {key: value for key, value in fields.items() if not _is_absent(value)}
 
 
-def _finite_float(name: str, raw) -> float:
+def _finite_float(name: str, raw: Any) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
@@ -76,5 +92,5 @@ def _finite_float(name: str, raw) -> float:
     return value
 
 
-def _is_absent(value) -> bool:
+def _is_absent(value: object) -> bool:
     return value is None or (isinstance(value, (str, list, dict)) and not value)

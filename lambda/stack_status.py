@@ -5,10 +5,17 @@ previous properties. For a batch job that would start yet another job and wait h
 and for a wait segment it would wait again: both must answer at once instead.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+
 _ROLLING_BACK = frozenset({"UPDATE_ROLLBACK_IN_PROGRESS", "ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_IN_PROGRESS"})
 
 
-def is_rolling_back(cloudformation, stack_id: str) -> bool:
+def is_rolling_back(cloudformation: CloudFormationClient, stack_id: str) -> bool:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_id)["Stacks"]
     except Exception as error:
