@@ -41,14 +41,14 @@ class BatchInferenceJob(BatchJob):
     """
 
     _kind = BATCH_INFERENCE
-    _props_type: ClassVar[type] = BatchInferenceJobProps
+    _props_type: ClassVar[type[Any]] = BatchInferenceJobProps
     _default_num_results: ClassVar[int | None] = 25
 
     def __init__(self, scope: Construct, construct_id: str, **props: Unpack[BatchInferenceJobProps]) -> None:
-        super().__init__(scope, construct_id, **props)
+        self._define(scope, construct_id, props)
 
     @classmethod
-    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict:
+    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict[str, Any]:
         exploration_weight = props.get("exploration_weight")
         exploration_item_age_cut_off = props.get("exploration_item_age_cut_off")
         ranking_influence = props.get("ranking_influence")
@@ -72,14 +72,14 @@ class BatchInferenceJob(BatchJob):
         }
 
 
-def _exploration_config(weight: float | None, age_cut_off: float | None) -> dict[str, str] | None:
-    # The API takes these hyperparameters as strings.
-    config: dict = {
+def _exploration_config(weight: float | None, age_cut_off: float | None) -> dict[str, str | float] | None:
+    # The API takes these hyperparameters as strings; a token (a number until deploy) stays as it is.
+    given = {
         "explorationWeight": weight,
         "explorationItemAgeCutOff": age_cut_off,
     }
     # str() keeps every digit the user wrote (0.1234567, not 0.123457).
-    config = {
-        key: value if Token.is_unresolved(value) else str(value) for key, value in config.items() if value is not None
+    config: dict[str, str | float] = {
+        key: value if Token.is_unresolved(value) else str(value) for key, value in given.items() if value is not None
     }
     return config or None

@@ -118,6 +118,7 @@ def _acknowledge_upload_findings(
 ) -> None:
     """The findings of aws-cdk-lib's upload function, which the construct does not configure."""
     function = upload.handler_role.node.scope
+    assert function is not None, "BucketDeployment makes its role inside its function"
     reason = "aws-cdk-lib's BucketDeployment function that uploads the job's input"
     acknowledge(function, "L1", f"{reason}: its runtime is chosen by aws-cdk-lib")
     acknowledge(

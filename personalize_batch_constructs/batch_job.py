@@ -75,10 +75,16 @@ class BatchJob(Construct):
     """
 
     _kind: ClassVar[JobKind]
-    _props_type: ClassVar[type] = BatchJobProps
+    # type[Any]: mypy types a TypedDict class object as a plain type, without its key sets.
+    _props_type: ClassVar[type[Any]] = BatchJobProps
     _default_num_results: ClassVar[int | None] = None
 
     def __init__(self, scope: Construct, construct_id: str, **props: Unpack[BatchJobProps]) -> None:
+        self._define(scope, construct_id, props)
+
+    def _define(self, scope: Construct, construct_id: str, props: BatchJobProps) -> None:
+        """The construct itself. A subclass with props of its own calls this from its ``__init__``
+        with all of them: a ``super().__init__(**props)`` would pass keywords the base does not take."""
         if not hasattr(type(self), "_kind"):
             raise TypeError("BatchJob is the shared base: create a BatchInferenceJob or a BatchSegmentJob")
         checked = self._check_common_props(construct_id, props)
@@ -187,7 +193,7 @@ class BatchJob(Construct):
         return grant
 
     @classmethod
-    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict:
+    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict[str, Any]:
         """Check the props only this kind has; the resource properties they become."""
         return {}
 

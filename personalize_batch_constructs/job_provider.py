@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import cast
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -52,11 +54,13 @@ class JobProvider(Construct):
     def of(cls, scope: Construct) -> JobProvider:
         """The stack's provider, created with the stack's first job."""
         stack = Stack.of(scope)
-        return stack.node.try_find_child(cls._ID) or cls(stack, cls._ID)
+        existing = stack.node.try_find_child(cls._ID)
+        return existing if isinstance(existing, cls) else cls(stack, cls._ID)
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.handler_role = self._lambda_role("HandlerRole")
+        self.handler_role: iam.Role = self._lambda_role("HandlerRole")
+        """The role of the handler functions; each job adds its statements to it."""
         code = lambda_.Code.from_asset(str(_handler_dir()), exclude=["__pycache__", "*.pyc"])
         on_event = self._handler_function("OnEventHandler", "index.on_event", code, Duration.minutes(4))
         is_complete = self._handler_function("IsCompleteHandler", "index.is_complete", code, Duration.minutes(3))
@@ -86,8 +90,10 @@ class JobProvider(Construct):
         self.handler_role.add_to_policy(
             iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
         )
+        # find_child is typed IConstruct; these children are the Provider's own, of known types.
         framework_functions = [
-            self._provider.node.find_child(f"framework-{name}") for name in ("isComplete", "onTimeout")
+            cast(lambda_.IFunction, self._provider.node.find_child(f"framework-{name}"))
+            for name in ("isComplete", "onTimeout")
         ]
         acknowledge_wildcards(
             self,
@@ -113,9 +119,7 @@ class JobProvider(Construct):
             grants.grant(
                 ("role", self.handler_role.node.path, *actions),
                 resource,
-                lambda actions=actions, conditions=conditions: iam.PolicyStatement(
-                    actions=actions, conditions=conditions
-                ),
+                functools.partial(iam.PolicyStatement, actions=actions, conditions=conditions),
                 self.handler_role.add_to_policy,
             )
         if job_input.is_folder:
@@ -177,10 +181,11 @@ class JobProvider(Construct):
     def _enable_waiter_tracing(self) -> None:
         """X-Ray tracing for the waiter, which the Provider does not expose as a prop."""
         waiter = self._provider.node.find_child("waiter-state-machine")
-        waiter.node.default_child.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+        cfn_waiter = cast(sfn.CfnStateMachine, waiter.node.default_child)
+        cfn_waiter.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
         # The same statement the StateMachine construct adds when tracing is on; X-Ray
         # actions take no resource ARNs.
-        waiter_role = waiter.node.find_child("Role")
+        waiter_role = cast(iam.IRole, waiter.node.find_child("Role"))
         waiter_role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=[

@@ -12,18 +12,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
-from constructs import Construct
+from constructs import IConstruct
 
 _PACK = "AwsSolutions"
 
 
-def acknowledge(scope: Construct, rule: str, reason: str) -> None:
+def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge one finding (``IAM5[Resource::...]``, ``S1``) on ``scope`` and its children."""
     Validations.of(scope).acknowledge(Acknowledgment(id=f"{_PACK}::{_PACK}-{rule}", reason=reason))
 
 
 def acknowledge_wildcards(
-    scope: Construct, *, actions: Iterable[str] = (), resources: Iterable[str] = (), reason: str
+    scope: IConstruct, *, actions: Iterable[str] = (), resources: Iterable[str] = (), reason: str
 ) -> None:
     """Acknowledge IAM5 findings for these wildcard actions and resource ARNs (tokens allowed)."""
     stack = Stack.of(scope)
@@ -39,7 +39,7 @@ def _flatten(node: Any) -> str:
         return node.replace("${", "<").replace("}", ">")
     if isinstance(node, dict) and "Fn::Join" in node:
         delimiter, items = node["Fn::Join"]
-        return delimiter.join(_flatten(item) for item in items)
+        return str(delimiter).join(_flatten(item) for item in items)
     if isinstance(node, dict) and "Fn::Sub" in node:
         return _flatten(node["Fn::Sub"])
     if isinstance(node, dict) and "Fn::GetAtt" in node:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -54,13 +56,13 @@ def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: lis
         SharedGrants.of(role).grant(
             ("role", role.node.path, *actions),
             resource,
-            lambda actions=actions: iam.PolicyStatement(actions=actions),
+            functools.partial(iam.PolicyStatement, actions=actions),
             role.add_to_principal_policy,
         )
         SharedGrants.of(bucket).grant(
             ("bucket", bucket.node.path, *actions),
             resource,
-            lambda actions=actions: for_service(actions),
+            functools.partial(for_service, actions),
             bucket.add_to_resource_policy,
         )
 

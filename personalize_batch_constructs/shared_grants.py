@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 # About 90 characters an object ARN with a long bucket name: 40 of them stay well under 6,144.
 _MAX_RESOURCES_PER_STATEMENT = 40
@@ -26,9 +26,10 @@ class SharedGrants(Construct):
     _ID = "PersonalizeBatchSharedGrants"
 
     @classmethod
-    def of(cls, policy_owner: Construct) -> SharedGrants:
+    def of(cls, policy_owner: IConstruct) -> SharedGrants:
         stack = Stack.of(policy_owner)
-        return stack.node.try_find_child(cls._ID) or cls(stack, cls._ID)
+        existing = stack.node.try_find_child(cls._ID)
+        return existing if isinstance(existing, cls) else cls(stack, cls._ID)
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)

@@ -50,7 +50,7 @@ def wait_shares(timeout_seconds: int) -> list[int]:
     return [SHARE_SECONDS] * full + ([rest] if rest else [])
 
 
-def first_share_properties(shares: list[int]) -> dict:
+def first_share_properties(shares: list[int]) -> dict[str, int | str]:
     """The wait properties of the job's own resource."""
     if len(shares) == 1:
         return {"TimeoutSeconds": shares[0]}

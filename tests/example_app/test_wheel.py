@@ -125,6 +125,12 @@ def test_wheel_carries_the_license_and_declares_it(wheel_synth):
     assert wheel.read(f"{dist_info}/licenses/LICENSE") == (REPO_ROOT / "LICENSE").read_bytes()
 
 
+def test_wheel_marks_the_library_typed(wheel_synth):
+    # PEP 561: without the marker, type checkers treat every construct and prop as Any.
+    names = set(zipfile.ZipFile(wheel_synth["wheel"]).namelist())
+    assert "personalize_batch_constructs/py.typed" in names, sorted(names)
+
+
 def test_the_app_imported_the_installed_wheel_not_the_checkout(wheel_synth):
     report = wheel_synth["report"]
     module_file = Path(report["module_file"]).resolve()
