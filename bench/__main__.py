@@ -1,4 +1,5 @@
-"""python -m bench [--runs N] [--skip-synth] [--skip-scale] [--skip-handler] [--skip-waiting] [--skip-suite]
+"""python -m bench [--runs N] [--skip-synth] [--skip-scale] [--skip-handler] [--skip-waiting] [--skip-results]
+[--skip-suite]
 
 Prints the machine, then one table: metric, value, target, verdict. Progress goes to stderr.
 """
@@ -7,7 +8,7 @@ import argparse
 import os
 import sys
 
-from . import handler_cost, machine, scale, suite_time, synth_cost, waiting
+from . import handler_cost, machine, results_check, scale, suite_time, synth_cost, waiting
 from .synth import QUIET_NODE
 from .table import render
 
@@ -19,6 +20,10 @@ PARTS = {
     "waiting": (
         "deploy lag, Describe calls and wait segments on the emulator (virtual clock), 10 min to 11 h jobs",
         lambda _runs: waiting.measure(),
+    ),
+    "results": (
+        "the results check's throughput and memory on moto S3, and 50 million records extrapolated",
+        results_check.measure,
     ),
     "suite": ("the test suite, python -m pytest -n 2 (several minutes)", lambda _runs: suite_time.measure()),
 }

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 from botocore.exceptions import ParamValidationError
-from error_classification import describe_error, error_code, is_transient
+from error_classification import AWS_ERRORS, describe_error, error_code, is_transient
 from input_check import check_input
 from job_log import log_job_event
 from job_name import job_arn, job_name
 from job_tags import tag_changes
-from job_watch import AWS_ERRORS, NOT_COMPLETE, JobWatch, WaitPlan, raise_unless_transient, timeout_error
+from job_watch import ACTIVE, NOT_COMPLETE, JobWatch, WaitPlan, raise_unless_transient
 from provider_event import IsCompleteResponse, OnEventResponse, ResourceProperties
 from resource_handler import ResourceHandler
 from resource_properties import drop_absent, integer, required
+from run_manifest import run_folder
 
 if TYPE_CHECKING:
     from job_watch import JobDescription
@@ -28,7 +29,17 @@ if TYPE_CHECKING:
 
 # Changing these changes how the deploy waits or how the job is labelled, not what it computes.
 _PROPERTIES_UPDATED_IN_PLACE = frozenset(
-    {"TimeoutSeconds", "TotalTimeoutSeconds", "OnTimeout", "Wait", "PollIntervalSeconds", "JobTags", "ServiceToken"}
+    {
+        "TimeoutSeconds",
+        "TotalTimeoutSeconds",
+        "OnTimeout",
+        "Wait",
+        "PollIntervalSeconds",
+        "JobTags",
+        "MaxErrorRate",
+        "ConstructPath",
+        "ServiceToken",
+    }
 )
 
 
@@ -111,9 +122,7 @@ class BatchJobHandler(ResourceHandler):
             "jobInput": {
                 "s3DataSource": drop_absent({"path": required(properties, "InputPath"), "kmsKeyArn": kms_key_arn})
             },
-            "jobOutput": {
-                "s3DataDestination": drop_absent({"path": required(properties, "OutputPath"), "kmsKeyArn": kms_key_arn})
-            },
+            "jobOutput": {"s3DataDestination": drop_absent({"path": self._run_folder(name), "kmsKeyArn": kms_key_arn})},
             "roleArn": required(properties, "RoleArn"),
             # Absent for a segment job that leaves the segment size to Personalize.
             "numResults": integer(properties, "NumResults", optional=True),
@@ -156,14 +165,22 @@ class BatchJobHandler(ResourceHandler):
             # Tag keys and values are sensitive in the API model: log counts only.
             log_job_event("job_retagged", arn, tagsSet=len(to_set), tagsRemoved=len(to_remove))
 
+    def _run_folder(self, name: str) -> str:
+        return run_folder(required(self._properties, "OutputPath"), name)
+
+    def _watched_run_folder(self) -> str:
+        return self._run_folder(self._event["PhysicalResourceId"].rsplit("/", 1)[-1])
+
     def _watch(self) -> JobWatch:
+        folder = self._watched_run_folder()
         return JobWatch(
             noun=self.job_noun,
             describe=lambda arn: self.describe(self._personalize, arn),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
             plan=WaitPlan.from_properties(self._properties),
-            output_path=required(self._properties, "OutputPath"),
+            output_path=folder,
+            finish=self._run_finish(folder),
         )
 
     def _wait_for_job(self) -> IsCompleteResponse:
@@ -182,7 +199,7 @@ class BatchJobHandler(ResourceHandler):
                 if plan.continues
                 else ""
             )
-            raise timeout_error(
+            raise self._watch().timed_out(
                 arn,
                 f"{self.job_noun} {arn} was never created within {plan.timeout_seconds} s{later}: Personalize "
                 "kept deferring it (LimitExceededException: too many batch jobs pending or in progress in "
@@ -203,7 +220,11 @@ class BatchJobHandler(ResourceHandler):
                 return self._watch().result(arn, "UNKNOWN")
             raise_unless_transient(error, arn)
             return NOT_COMPLETE
-        return self._watch().result(arn, job["status"])
+        watch = self._watch()
+        if job["status"] == ACTIVE:
+            # The counts the check recorded, if a deploy saw it through: one read, and nothing fails here.
+            return watch.result(arn, ACTIVE, self._run_finish(self._watched_run_folder()).recorded_counts(arn))
+        return watch.result(arn, job["status"])
 
 
 def _job_defining(properties: ResourceProperties) -> ResourceProperties:

@@ -1,9 +1,11 @@
 """Custom::PersonalizeBatchJobWait: one more share of the wait for a job that outlives
 CloudFormation's hour.
 
-The construct chains these after the job's resource. Each reads the job's ARN and last status
-from the resource before it (Fn::GetAtt), so a replaced job changes every segment's properties
-and each waits again, for the new job; a segment after the job's end completes without a call.
+The construct chains these after the job's resource. Each reads the job's ARN, last status, run
+folder and counts from the resource before it (Fn::GetAtt), so a replaced job changes every
+segment's properties and each waits again, for the new job; a segment after the job's end
+completes without a call. A segment that takes over a job which ended ACTIVE while its results
+check was still reading (status CHECKING RESULTS) continues the check where it was left.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from job_watch import ACTIVE, JobWatch, WaitPlan
 from provider_event import IsCompleteResponse, OnEventResponse
 from resource_handler import ResourceHandler
 from resource_properties import PropertyError, integer, required
+from run_finish import NO_COUNTS
 
 _JOB_TYPES: dict[str, type[BatchJobHandler]] = {
     handler.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)
@@ -53,17 +56,20 @@ class BatchJobWaitHandler(ResourceHandler):
     def _wait(self) -> IsCompleteResponse:
         arn = self._job_arn()
         job_type = self._job_type(arn)
+        folder = required(self._properties, "OutputPath")
         watch = JobWatch(
             noun=job_type.job_noun,
             describe=lambda job: job_type.describe(self._personalize, job),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
             plan=WaitPlan.from_properties(self._properties),
-            output_path=required(self._properties, "OutputPath"),
+            output_path=folder,
+            finish=self._run_finish(folder),
         )
         if self._properties.get("JobStatus") == ACTIVE or "StartedAt" not in self._event:
-            # The segment before saw the job end, or this is a rollback: no wait and no call.
-            return watch.result(arn, self._properties.get("JobStatus") or "UNKNOWN")
+            # The segment before saw the job end and checked it, or this is a rollback: no wait and no call.
+            counts = {name: str(self._properties.get(name, "")) for name in NO_COUNTS}
+            return watch.result(arn, self._properties.get("JobStatus") or "UNKNOWN", counts)
         return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_type, arn))
 
     def _job_arn(self) -> str:

@@ -1,6 +1,6 @@
 """Which AWS errors a deploy should wait out, and which should fail it."""
 
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 # The codes botocore's "standard" retry mode treats as throttling or transient: an error that
@@ -35,6 +35,8 @@ _SERVER_SIDE_CODES = frozenset(
         "ServiceUnavailableException",
     }
 )
+AWS_ERRORS = (ClientError, BotoCoreError)
+"""What a boto3 call raises when AWS or the network fails it."""
 _TRANSIENT_CODES = _THROTTLING_CODES | _SERVER_SIDE_CODES
 _TOO_MANY_REQUESTS = 429
 _FIRST_SERVER_ERROR_STATUS = 500

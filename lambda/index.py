@@ -18,10 +18,12 @@ from batch_segment_job import BatchSegmentJobHandler
 from botocore.config import Config
 from provider_event import IsCompleteResponse, LambdaContext, OnEventResponse, ResourceEvent
 from resource_handler import ResourceHandler
+from run_finish import CheckBudget
 
 if TYPE_CHECKING:  # the stubs are a development requirement; the Lambda runtime has only boto3
     from botocore.client import BaseClient
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_personalize import PersonalizeClient
     from mypy_boto3_s3 import S3Client
 
@@ -35,6 +37,11 @@ _HANDLERS: dict[str, type[ResourceHandler]] = {
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
 _QUERY_INTERVAL_VARIABLE = "PROVIDER_QUERY_INTERVAL_SECONDS"
 _DEFAULT_QUERY_INTERVAL_SECONDS = 10
+# is_complete runs for at most 3 minutes: a results check reads for 100 s per call, then leaves
+# the rest for the next poll. The byte budget is there for tests and benchmarks to cut it shorter.
+_CHECK_BYTES_VARIABLE = "RESULTS_CHECK_BYTES_PER_CALL"
+_CHECK_SECONDS_PER_CALL = 100.0
+_UNBOUNDED_BYTES = 1 << 50
 
 
 def on_event(event: ResourceEvent, context: LambdaContext) -> OnEventResponse:
@@ -55,8 +62,13 @@ def _handler(event: ResourceEvent) -> ResourceHandler:
         personalize=_client("personalize"),
         s3=_client("s3"),
         cloudformation=_client("cloudformation"),
+        events=_client("events"),
         clock=time.time,
         query_interval_seconds=_query_interval_seconds(),
+        check_budget=CheckBudget(
+            bytes_per_call=_positive_integer(_CHECK_BYTES_VARIABLE, _UNBOUNDED_BYTES),
+            seconds_per_call=_CHECK_SECONDS_PER_CALL,
+        ),
     )
 
 
@@ -66,16 +78,20 @@ def _client(service_name: Literal["personalize"]) -> PersonalizeClient: ...
 def _client(service_name: Literal["s3"]) -> S3Client: ...
 @overload
 def _client(service_name: Literal["cloudformation"]) -> CloudFormationClient: ...
+@overload
+def _client(service_name: Literal["events"]) -> EventBridgeClient: ...
 @functools.cache
-def _client(service_name: Literal["personalize", "s3", "cloudformation"]) -> BaseClient:
-    # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_<SERVICE> (PERSONALIZE, S3, CLOUDFORMATION).
+def _client(service_name: Literal["personalize", "s3", "cloudformation", "events"]) -> BaseClient:
+    # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_<SERVICE> (PERSONALIZE, S3, CLOUDFORMATION, EVENTBRIDGE).
     return boto3.client(service_name, config=_CLIENT_CONFIG)
 
 
 def _query_interval_seconds() -> int:
-    raw = os.environ.get(_QUERY_INTERVAL_VARIABLE, str(_DEFAULT_QUERY_INTERVAL_SECONDS))
+    return _positive_integer(_QUERY_INTERVAL_VARIABLE, _DEFAULT_QUERY_INTERVAL_SECONDS)
+
+
+def _positive_integer(variable: str, default: int) -> int:
+    raw = os.environ.get(variable, str(default))
     if not raw.strip().isdigit() or int(raw) < 1:
-        raise ValueError(
-            f"Environment variable {_QUERY_INTERVAL_VARIABLE} must be a positive whole number, got {raw!r}"
-        )
+        raise ValueError(f"Environment variable {variable} must be a positive whole number, got {raw!r}")
     return int(raw)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
-from botocore.exceptions import BotoCoreError, ClientError
-from error_classification import describe_error, error_code, is_transient
+from completion_event import JOB_FAILED, TIMED_OUT
+from error_classification import AWS_ERRORS, describe_error, error_code, is_transient
 from job_log import log_job_event
 from poll_schedule import poll_due
 from provider_event import IsCompleteResponse, ResourceProperties
 from resource_properties import boolean, choice, integer
+from run_finish import NO_COUNTS, RunCounts, RunFinish
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize.type_defs import BatchInferenceJobTypeDef, BatchSegmentJobTypeDef
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
-AWS_ERRORS = (ClientError, BotoCoreError)
+CHECKING_RESULTS = "CHECKING RESULTS"
+"""The status a resource hands to the next wait segment when its share ended during the results check."""
 NOT_COMPLETE: IsCompleteResponse = {"IsComplete": False}
 # CloudFormation waits at most an hour for one resource; a chain of them waits at most 12 hours.
 _MAX_SHARE_SECONDS = 3600
@@ -77,6 +79,7 @@ class JobWatch:
         query_interval_seconds: float,
         plan: WaitPlan,
         output_path: str,
+        finish: RunFinish,
     ) -> None:
         self._noun = noun
         self._describe = describe
@@ -84,6 +87,7 @@ class JobWatch:
         self._query_interval_seconds = query_interval_seconds
         self._plan = plan
         self._output_path = output_path
+        self._finish = finish
 
     def check(
         self, arn: str, started_at: float, on_not_found: Callable[[bool], IsCompleteResponse]
@@ -106,12 +110,21 @@ class JobWatch:
             return NOT_COMPLETE
         status = job["status"]
         if status == ACTIVE:
+            if not plan.until_end:
+                return self.result(arn, status)
+            counts = self._finish.check(arn, job, self._noun)
+            if counts is None:
+                if share_over:
+                    return self._share_over(arn, CHECKING_RESULTS, "its results were still being checked")
+                return NOT_COMPLETE
             log_job_event("job_completed", arn, status=status)
-            return self.result(arn, status)
+            return self.result(arn, status, counts)
         if status == CREATE_FAILED:
             reason = job.get("failureReason") or "Personalize gave no reason"
             log_job_event("job_failed", arn, status=status, failureReason=reason)
-            raise RuntimeError(f"{self._noun} {arn} failed: {_shortened(reason)}")
+            message = f"{self._noun} {arn} failed: {_shortened(reason)}"
+            self._finish.report(JOB_FAILED, arn, message)
+            raise RuntimeError(message)
         if not plan.until_end:
             log_job_event("job_running", arn, status=status, reason="the deploy does not wait for the job (wait=False)")
             return self.result(arn, status)
@@ -121,7 +134,7 @@ class JobWatch:
             log_job_event("job_status", arn, status=status)
         return NOT_COMPLETE
 
-    def result(self, arn: str, status: str) -> IsCompleteResponse:
+    def result(self, arn: str, status: str, counts: RunCounts | dict[str, str] | None = None) -> IsCompleteResponse:
         """Complete, with the attributes the construct exposes and the next wait segment reads."""
         return {
             "IsComplete": True,
@@ -130,8 +143,14 @@ class JobWatch:
                 "JobName": arn.rsplit("/", 1)[-1],
                 "Status": status,
                 "OutputPath": self._output_path,
+                **(counts.as_data() if isinstance(counts, RunCounts) else counts or NO_COUNTS),
             },
         }
+
+    def timed_out(self, arn: str, message: str) -> TimeoutError:
+        """The error that fails the wait, after the completion event that says so."""
+        self._finish.report(TIMED_OUT, arn, message)
+        return timeout_error(arn, message)
 
     def _share_over(self, arn: str, status: str | None, status_note: str) -> IsCompleteResponse:
         plan = self._plan
@@ -139,7 +158,7 @@ class JobWatch:
             log_job_event("wait_continued", arn, status=status, waitedSeconds=plan.timeout_seconds)
             # An unread status is not a terminal one: the next segment reads it again.
             return self.result(arn, status or "UNKNOWN")
-        raise timeout_error(
+        raise self.timed_out(
             arn,
             f"{self._noun} {arn} did not finish within {plan.total_timeout_seconds} s ({status_note}). "
             f"The job keeps running in Personalize; its results will still appear at {self._output_path}.",

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
+from completion_event import CompletionEvents
 from job_log import log_job_event
 from provider_event import IsCompleteResponse, OnEventResponse, ResourceEvent
+from run_finish import CheckBudget, RunFinish
 from stack_status import is_rolling_back
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_personalize import PersonalizeClient
     from mypy_boto3_s3 import S3Client
 
@@ -30,14 +33,18 @@ class ResourceHandler:
         personalize: PersonalizeClient,
         s3: S3Client,
         cloudformation: CloudFormationClient,
+        events: EventBridgeClient,
         clock: Callable[[], float],
         query_interval_seconds: float,
+        check_budget: CheckBudget,
     ) -> None:
         self._event = event
         self._properties = event.get("ResourceProperties", {})
         self._personalize = personalize
         self._s3 = s3
         self._cloudformation = cloudformation
+        self._events = events
+        self._check_budget = check_budget
         self._clock = clock
         self._query_interval_seconds = query_interval_seconds
 
@@ -64,6 +71,19 @@ class ResourceHandler:
 
     def is_delete_complete(self) -> IsCompleteResponse:
         return {"IsComplete": True}
+
+    def _run_finish(self, run_folder: str) -> RunFinish:
+        """The results check, manifest and completion event of the run this resource watches."""
+        return RunFinish(
+            s3=self._s3,
+            events=CompletionEvents(
+                self._events, stack_id=self._event["StackId"], construct_path=self._properties.get("ConstructPath")
+            ),
+            properties=self._properties,
+            run_folder=run_folder,
+            budget=self._check_budget,
+            clock=self._clock,
+        )
 
     def _rolling_back(self) -> bool:
         """True when this Update is CloudFormation putting back the previous properties."""

@@ -68,6 +68,17 @@ def choice(properties: ResourceProperties, name: str, allowed: tuple[str, ...], 
     return str(raw)
 
 
+def fraction(properties: ResourceProperties, name: str, *, default: float) -> float:
+    """The property as a number from 0 to 1; `default` when absent."""
+    raw = properties.get(name)
+    if _is_absent(raw):
+        return default
+    value = _finite_float(name, raw)
+    if not 0 <= value <= 1:
+        raise PropertyError(f"Property {name} must be a number from 0 to 1, got {raw!r}")
+    return value
+
+
 def float_map(properties: ResourceProperties, name: str) -> dict[str, float] | None:
     raw = properties.get(name)
     if _is_absent(raw):

@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple, Required, TypedDict, Unpack
 
 from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import prop_checks
+from . import completion_events, prop_checks
 from .batch_input import BatchInput
 from .batch_output import BatchOutput
 from .job_kind import JobKind
@@ -63,6 +64,10 @@ class BatchJobProps(TypedDict, total=False):
     """What happens to a new output bucket when the stack is deleted (default: ``RETAIN``, results are data)."""
     server_access_logs_bucket: s3.IBucket
     """A bucket for the new buckets' S3 server access logs (default: no access logs)."""
+    max_error_rate: float
+    """The share of failed records, 0 to 1, above which the results check fails the deploy; a run
+    with no successful record or fewer output than input records fails whatever it says (default:
+    0, any failed record fails the deploy)."""
 
 
 class BatchJob(Construct):
@@ -123,6 +128,7 @@ class BatchJob(Construct):
 
         provider = JobProvider.of(self)
         provider.grant_job(self._kind, self.role, bound_input)
+        provider.grant_results_check(output_bucket, output.prefix, encryption_key)
         tags = props.get("tags")
         properties = {
             "JobNamePrefix": checked.name_prefix,
@@ -139,6 +145,8 @@ class BatchJob(Construct):
             **first_share_properties(checked.wait_shares),
             "PollIntervalSeconds": checked.poll_seconds,
             "Wait": None if checked.wait else False,
+            "MaxErrorRate": checked.max_error_rate,
+            "ConstructPath": self.node.path,
         }
         self._resource = CustomResource(
             self,
@@ -167,6 +175,9 @@ class BatchJob(Construct):
             service_token=provider.service_token,
             shares=checked.wait_shares,
             poll_seconds=checked.poll_seconds,
+            check_properties={
+                key: properties[key] for key in ("InputPath", "MaxErrorRate", "ConstructPath") if properties[key]
+            },
         )
 
     @property
@@ -181,8 +192,44 @@ class BatchJob(Construct):
 
     @property
     def output_s3_uri(self) -> str:
-        """The ``s3://`` folder holding the results, available once the job is done."""
+        """The ``s3://`` folder of the last deploy's run, ``<output prefix><job name>/``, available
+        once the job is done and its results checked."""
         return self._last_resource.get_att_string("OutputPath")
+
+    @property
+    def record_count(self) -> str:
+        """How many records the last deploy's run wrote (a token; empty with ``wait=False``)."""
+        return self._last_resource.get_att_string("RecordCount")
+
+    @property
+    def error_count(self) -> str:
+        """How many of them have a non-null ``error`` (a token; empty with ``wait=False``)."""
+        return self._last_resource.get_att_string("ErrorCount")
+
+    @property
+    def input_record_count(self) -> str:
+        """How many records the run's input has (a token; empty with ``wait=False``)."""
+        return self._last_resource.get_att_string("InputRecordCount")
+
+    def on_completed(self, construct_id: str, **options: Any) -> events.Rule:
+        """An EventBridge rule on the default bus matching this job's runs that succeeded and passed
+        their results check; ``options`` are ``events.OnEventOptions`` (``target``, ``description``,
+        ``rule_name``, ``event_pattern`` to narrow it further)."""
+        return self._on_run_end(construct_id, completion_events.SUCCEEDED_DETAIL_TYPE, options)
+
+    def on_failed(self, construct_id: str, **options: Any) -> events.Rule:
+        """An EventBridge rule matching this job's runs that failed: CREATE FAILED, results check
+        failed or timed out; ``options`` as for :meth:`on_completed`."""
+        return self._on_run_end(construct_id, completion_events.FAILED_DETAIL_TYPE, options)
+
+    def _on_run_end(self, construct_id: str, detail_type: str, options: dict[str, Any]) -> events.Rule:
+        given = options.pop("event_pattern", None)
+        target = options.pop("target", None)
+        pattern = completion_events.pattern(self, detail_type, given)
+        rule = events.Rule(self, construct_id, event_pattern=pattern, **options)
+        if target is not None:
+            rule.add_target(target)
+        return rule
 
     def grant_read_results(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read the results, and decrypt them with the bucket's and the job's key."""
@@ -234,6 +281,8 @@ class BatchJob(Construct):
                 f"timeout may be at most 3600 s with wait=False, which waits only for the job to start, "
                 f"got {timeout_seconds} s"
             )
+        max_error_rate = props.get("max_error_rate")
+        prop_checks.check_number("max_error_rate", max_error_rate, low=0, high=1)
         shares = wait_shares(timeout_seconds)
         poll_seconds = prop_checks.check_duration(
             "poll_interval",
@@ -251,6 +300,11 @@ class BatchJob(Construct):
             poll_seconds=poll_seconds,
             wait=wait,
             wait_shares=shares,
+            max_error_rate=None
+            if max_error_rate is None
+            else Token.as_string(max_error_rate)
+            if Token.is_unresolved(max_error_rate)
+            else str(float(max_error_rate)),
         )
 
 
@@ -260,6 +314,7 @@ class _CheckedProps(NamedTuple):
     poll_seconds: int
     wait: bool
     wait_shares: list[int]
+    max_error_rate: str | None
 
 
 def _policy_of(bucket: s3.IBucket) -> Construct | None:

@@ -8,8 +8,10 @@ from typing import cast
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
@@ -19,6 +21,11 @@ from .job_kind import JobKind
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
 from .shared_grants import SharedGrants
+
+CHECK_PROGRESS_OBJECT = "_results_check.json"
+"""The results check's progress and verdict in each run folder (the handler's PROGRESS_OBJECT_NAME)."""
+MANIFEST_OBJECT = "manifest.json"
+"""The manifest's key under the output prefix (the handler's MANIFEST_NAME)."""
 
 QUERY_INTERVAL = Duration.seconds(10)
 """How often the provider asks the handler whether a job is done; the handler calls
@@ -102,6 +109,7 @@ class JobProvider(Construct):
         )
 
         self._kinds: set[JobKind] = set()
+        self._events_granted = False
 
     @property
     def service_token(self) -> str:
@@ -127,6 +135,46 @@ class JobProvider(Construct):
                 self.handler_role,
                 resources=[job_input.object_arns],
                 reason="Checks that the job's input folder is not empty: the folder's objects only",
+            )
+
+    def grant_results_check(
+        self, output_bucket: s3.IBucket, output_prefix: str, encryption_key: kms.IKey | None
+    ) -> None:
+        """Let the handler read a job's run folders, write its check's progress and its manifest,
+        and put completion events on the default bus."""
+        grants = SharedGrants.of(self.handler_role)
+        for actions, resource in (
+            (["s3:GetObject"], output_bucket.arn_for_objects(f"{output_prefix}*")),
+            (["s3:ListBucket"], output_bucket.bucket_arn),
+            # Never the results themselves: only the check's own object in each run folder, and the manifest.
+            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}*/{CHECK_PROGRESS_OBJECT}")),
+            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}{MANIFEST_OBJECT}")),
+        ):
+            grants.grant(
+                ("results-check", self.handler_role.node.path, *actions),
+                resource,
+                functools.partial(iam.PolicyStatement, actions=actions),
+                self.handler_role.add_to_policy,
+            )
+        acknowledge_wildcards(
+            self.handler_role,
+            resources=[
+                output_bucket.arn_for_objects(f"{output_prefix}*"),
+                output_bucket.arn_for_objects(f"{output_prefix}*/{CHECK_PROGRESS_OBJECT}"),
+            ],
+            reason="The results check reads the job's run folders (named at deploy time) under its output prefix "
+            "and writes only its own progress object in each",
+        )
+        if encryption_key is not None:
+            # Exact actions: grant_encrypt_decrypt's ReEncrypt* and GenerateDataKey* are cdk-nag findings.
+            encryption_key.grant(self.handler_role, "kms:Decrypt", "kms:GenerateDataKey")
+        if not self._events_granted:
+            self._events_granted = True
+            self.handler_role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["events:PutEvents"],
+                    resources=[f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/default"],
+                )
             )
 
     def _grant_kind(self, kind: JobKind) -> None:

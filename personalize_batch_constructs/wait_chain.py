@@ -29,6 +29,8 @@ from constructs import Construct
 from .job_provider import LAST_CHECK_MARGIN, TOTAL_TIMEOUT
 
 WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
+RUN_COUNT_ATTRIBUTES = ("InputRecordCount", "RecordCount", "ErrorCount")
+"""The results check's counts, handed from each resource of the chain to the next."""
 MAX_TIMEOUT = Duration.hours(12)
 """The longest wait, CloudFormation's own limit for a WaitCondition: the job's resource and 12
 wait segments."""
@@ -58,10 +60,17 @@ def first_share_properties(shares: list[int]) -> dict[str, int | str]:
 
 
 def chain_wait_segments(
-    scope: Construct, job_resource: CustomResource, *, service_token: str, shares: list[int], poll_seconds: int
+    scope: Construct,
+    job_resource: CustomResource,
+    *,
+    service_token: str,
+    shares: list[int],
+    poll_seconds: int,
+    check_properties: dict[str, str],
 ) -> CustomResource:
     """A wait segment for each share after the first; returns the chain's last resource, whose
-    attributes are the job's once it has ended."""
+    attributes are the job's once it has ended. `check_properties` are what a segment needs to
+    check the run's results when the job ends in its share."""
     previous = job_resource
     for number, share in enumerate(shares[1:], start=1):
         previous = CustomResource(
@@ -73,6 +82,8 @@ def chain_wait_segments(
                 "JobArn": previous.get_att_string("JobArn"),
                 "JobStatus": previous.get_att_string("Status"),
                 "OutputPath": previous.get_att_string("OutputPath"),
+                **{name: previous.get_att_string(name) for name in RUN_COUNT_ATTRIBUTES},
+                **check_properties,
                 "Segment": number,
                 "TimeoutSeconds": share,
                 "TotalTimeoutSeconds": sum(shares),

@@ -12,9 +12,11 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_events_targets as targets  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
+from aws_cdk import aws_sqs as sqs  # noqa: E402
 
 from personalize_batch_constructs import (  # noqa: E402
     BatchInferenceJob,
@@ -102,9 +104,15 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         poll_interval=cdk.Duration.seconds(45),
         output_removal_policy=cdk.RemovalPolicy.DESTROY,
         server_access_logs_bucket=access_logs,
+        max_error_rate=0.05,
     )
     reader = built.constructs["full_reader"] = _lambda_role(stack, "Reader")
     job.grant_read_results(reader)
+    queue = built.constructs["runs_queue"] = sqs.Queue(stack, "Runs", enforce_ssl=True)
+    built.constructs["completed_rule"] = job.on_completed("Completed", target=targets.SqsQueue(queue))
+    built.constructs["failed_rule"] = job.on_failed("Failed", description="Full's failed runs")
+    cdk.CfnOutput(stack, "Records", value=job.record_count)
+    cdk.CfnOutput(stack, "Errors", value=job.error_count)
     built.jobs["theme"] = BatchInferenceJob(
         stack,
         "Theme",
@@ -203,7 +211,9 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         tags={"team": "crm"},
         timeout=cdk.Duration.minutes(45),
         poll_interval=cdk.Duration.seconds(30),
+        max_error_rate=0,
     )
+    built.constructs["segment_failed_rule"] = built.jobs["mixed_segment"].on_failed("Failed")
 
     # Tokens pass synth unvalidated: the handler checks them at deploy time.
     stack = built.stacks["Tokens"] = cdk.Stack(app, "Tokens")

@@ -73,5 +73,11 @@ def test_no_policy_statement_outgrows_what_one_managed_policy_holds(large):
     ]
     assert managed and max(len(document) for document in managed) <= 6144
     # Still every job's input object, once, for the service role and the handler's pre-check.
-    inputs = [r for s in statements if s["Action"] == "s3:GetObject" and "Principal" not in s for r in s["Resource"]]
+    inputs = [
+        r
+        for s in statements
+        if s["Action"] == "s3:GetObject" and "Principal" not in s
+        for r in s["Resource"]
+        if "/in/" in json.dumps(r)
+    ]
     assert len(inputs) == 2 * JOBS and len({json.dumps(r) for r in inputs}) == JOBS

@@ -637,15 +637,24 @@ def test_handler_may_pass_only_the_service_roles_and_only_to_personalize(synth):
     assert set(passed) == {canonical(get_att(synth.built.jobs[f"twenty_{i}"].role)) for i in range(TWENTY)}
 
 
-def test_handler_may_read_the_inputs_for_its_pre_check(synth):
+def test_handler_may_read_the_inputs_and_results_and_write_only_its_check_progress_and_the_manifest(synth):
     jobs = synth.built.jobs
     found = grants(handler_policy(synth.json["Full"]))
     s3_grants = {g for g in found if g[1].startswith("s3:")}
+    full_out, theme_out = get_att(jobs["full"].output_bucket), get_att(jobs["theme"].output_bucket)
     assert s3_grants == {
         ("Allow", "s3:GetObject", canonical(objects_of(get_att(jobs["full"].input_bucket), "/input/users.json"))),
         ("Allow", "s3:GetObject", canonical(objects_of(get_att(jobs["theme"].input_bucket), "/input/*"))),
         ("Allow", "s3:ListBucket", canonical(get_att(jobs["full"].input_bucket))),
         ("Allow", "s3:ListBucket", canonical(get_att(jobs["theme"].input_bucket))),
+        ("Allow", "s3:GetObject", canonical(objects_of(full_out, "/results/*"))),
+        ("Allow", "s3:GetObject", canonical(objects_of(theme_out, "/themes/*"))),
+        ("Allow", "s3:ListBucket", canonical(full_out)),
+        ("Allow", "s3:ListBucket", canonical(theme_out)),
+        ("Allow", "s3:PutObject", canonical(objects_of(full_out, "/results/*/_results_check.json"))),
+        ("Allow", "s3:PutObject", canonical(objects_of(theme_out, "/themes/*/_results_check.json"))),
+        ("Allow", "s3:PutObject", canonical(objects_of(full_out, "/results/manifest.json"))),
+        ("Allow", "s3:PutObject", canonical(objects_of(theme_out, "/themes/manifest.json"))),
     }
 
 

@@ -84,6 +84,10 @@ SHARED_BAD_PROPS = [
     ("wait", {"wait": 0}),
     ("timeout", {"timeout": Duration.seconds(0)}),
     ("colour", {"colour": "blue"}),
+    ("max_error_rate", {"max_error_rate": -0.1}),
+    ("max_error_rate", {"max_error_rate": 1.5}),
+    ("max_error_rate", {"max_error_rate": "0.1"}),
+    ("max_error_rate", {"max_error_rate": True}),
 ]
 INFERENCE_BAD_PROPS = [
     ("num_results", {"num_results": 501}),
@@ -186,6 +190,8 @@ GOOD_PROPS = [
     {"wait": False, "timeout": Duration.hours(1)},
     {"solution_version_arn": "arn:aws-cn:personalize:cn-north-1:111122223333:solution/movies/version/1a2b3c"},
     {"filter_arn": "arn:aws:personalize:eu-west-1:111122223333:filter/no-watched"},
+    {"max_error_rate": 0},
+    {"max_error_rate": 1},
 ]
 
 

@@ -138,6 +138,12 @@ def test_a_three_hour_job_waits_its_first_share_then_in_three_segments(synth):
             "JobArn": {"Fn::GetAtt": [previous, "JobArn"]},
             "JobStatus": {"Fn::GetAtt": [previous, "Status"]},
             "OutputPath": {"Fn::GetAtt": [previous, "OutputPath"]},
+            # The results check runs in whichever resource sees the job end, with the counts handed on.
+            "InputRecordCount": {"Fn::GetAtt": [previous, "InputRecordCount"]},
+            "RecordCount": {"Fn::GetAtt": [previous, "RecordCount"]},
+            "ErrorCount": {"Fn::GetAtt": [previous, "ErrorCount"]},
+            "InputPath": props["InputPath"],
+            "ConstructPath": "Waits/ThreeHours",
             "Segment": number,
             "TimeoutSeconds": share,
             "TotalTimeoutSeconds": 3 * HOUR,

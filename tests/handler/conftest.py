@@ -6,14 +6,17 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda"))
 
 from batch_inference_job import BatchInferenceJobHandler  # noqa: E402
+from run_finish import CheckBudget  # noqa: E402
 
 from .sample_events import START_TIME  # noqa: E402
 
 QUERY_INTERVAL_SECONDS = 10
+CHECK_BUDGET = CheckBudget(bytes_per_call=1 << 40, seconds_per_call=100.0)
 
 
 class FakeClock:
@@ -51,6 +54,16 @@ def cloudformation():
 
 
 @pytest.fixture
+def events():
+    return _client("events")
+
+
+@pytest.fixture
+def events_stub(events):
+    yield from _stubbed(events)
+
+
+@pytest.fixture
 def cloudformation_stub(cloudformation):
     yield from _stubbed(cloudformation)
 
@@ -66,22 +79,35 @@ def s3_stub(s3):
 
 
 @pytest.fixture
+def moto_s3():
+    """S3 as moto serves it in process, with one bucket, `results-bucket`."""
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="results-bucket")
+        yield client
+
+
+@pytest.fixture
 def clock():
     return FakeClock(START_TIME)
 
 
 @pytest.fixture
-def make_handler_of(personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub, clock):
+def make_handler_of(
+    personalize, s3, cloudformation, events, personalize_stub, s3_stub, cloudformation_stub, events_stub, clock
+):
     """Builds a handler of any class for an event, on the stubbed clients and the fake clock."""
 
-    def make(handler_class, event: dict):
+    def make(handler_class, event: dict, check_budget: CheckBudget = CHECK_BUDGET):
         return handler_class(
             event,
             personalize=personalize,
             s3=s3,
             cloudformation=cloudformation,
+            events=events,
             clock=clock,
             query_interval_seconds=QUERY_INTERVAL_SECONDS,
+            check_budget=check_budget,
         )
 
     return make

@@ -3,6 +3,11 @@
 import copy
 import datetime
 import hashlib
+import io
+import json
+
+from botocore.response import StreamingBody
+from botocore.stub import ANY
 
 ACCOUNT = "123456789012"
 STACK_ID = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/shop-stack/6f1c2b40-8a1e-11ef-9f2b-0a1b2c3d4e5f"
@@ -105,7 +110,7 @@ def minimal_request(request_id: str = CREATE_REQUEST_ID) -> dict:
         "jobName": expected_name(request_id),
         "solutionVersionArn": SOLUTION_VERSION_ARN,
         "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
-        "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
+        "jobOutput": {"s3DataDestination": {"path": run_folder(expected_name(request_id))}},
         "roleArn": ROLE_ARN,
         "numResults": 25,
     }
@@ -126,7 +131,8 @@ def wait_properties(**overrides) -> dict:
         "ServiceToken": SERVICE_TOKEN,
         "JobArn": job_arn(expected_name()),
         "JobStatus": "IN PROGRESS",
-        "OutputPath": OUTPUT_PATH,
+        "OutputPath": run_folder(),
+        "InputPath": INPUT_PATH,
         "Segment": "1",
         "TimeoutSeconds": "3480",
         "TotalTimeoutSeconds": "10800",
@@ -152,4 +158,105 @@ def stub_stack_status(cloudformation_stub, status: str) -> None:
             ]
         },
         {"StackName": STACK_ID},
+    )
+
+
+OUTPUT_BUCKET = "shop-batch-output"
+OUTPUT_PREFIX = "recommendations/"
+
+
+def run_folder(name: str | None = None) -> str:
+    """Where a run writes: its own folder under the output path."""
+    return f"{OUTPUT_PATH}{name or expected_name()}/"
+
+
+def output_line(error: str | None = None, field: str = "recommendedItems") -> str:
+    """One `.out` line as Personalize writes it: a failed record has an empty list and an error."""
+    output = {field: []} if error else {field: ["105", "27"]}
+    return json.dumps({"input": {"userId": "4638"}, "output": output, "error": error})
+
+
+def completed_data(arn: str, status: str = "ACTIVE", *, folder: str | None = None, counts=("", "", "")) -> dict:
+    """is_complete's answer when the resource completes: the attributes, counts included."""
+    return {
+        "IsComplete": True,
+        "Data": {
+            "JobArn": arn,
+            "JobName": arn.rsplit("/", 1)[1],
+            "Status": status,
+            "OutputPath": folder or run_folder(arn.rsplit("/", 1)[1]),
+            "InputRecordCount": str(counts[0]),
+            "RecordCount": str(counts[1]),
+            "ErrorCount": str(counts[2]),
+        },
+    }
+
+
+def _body(data: bytes):
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+def _no_such_key(s3_stub, bucket: str, key: str) -> None:
+    s3_stub.add_client_error("get_object", "NoSuchKey", "missing", 404, expected_params={"Bucket": bucket, "Key": key})
+
+
+def stub_results_check(
+    s3_stub, *, name: str | None = None, input_lines: int = 2, output_lines: tuple[str, ...] | None = None
+) -> None:
+    """The S3 calls of a results check that reads everything in one call, single-file input."""
+    name = name or expected_name()
+    prefix = f"{OUTPUT_PREFIX}{name}/"
+    progress = f"{prefix}_results_check.json"
+    lines = output_lines if output_lines is not None else tuple(output_line() for _ in range(input_lines))
+    input_data = "".join('{"userId": "4638"}\n' for _ in range(input_lines)).encode()
+    output_data = "".join(line + "\n" for line in lines).encode()
+    _no_such_key(s3_stub, OUTPUT_BUCKET, progress)
+    s3_stub.add_response("head_object", {"ContentLength": len(input_data)}, {"Bucket": INPUT_BUCKET, "Key": INPUT_KEY})
+    s3_stub.add_response(
+        "get_object",
+        {"Body": _body(input_data)},
+        {"Bucket": INPUT_BUCKET, "Key": INPUT_KEY, "Range": f"bytes=0-{len(input_data) - 1}"},
+    )
+    out_key = f"{prefix}users.jsonl.out"
+    contents = [{"Key": out_key, "Size": len(output_data)}] if output_data else []
+    s3_stub.add_response("list_objects_v2", {"Contents": contents}, {"Bucket": OUTPUT_BUCKET, "Prefix": prefix})
+    if output_data:
+        s3_stub.add_response(
+            "get_object",
+            {"Body": _body(output_data)},
+            {"Bucket": OUTPUT_BUCKET, "Key": out_key, "Range": f"bytes=0-{len(output_data) - 1}"},
+        )
+    s3_stub.add_response("put_object", {}, {"Bucket": OUTPUT_BUCKET, "Key": progress, "Body": ANY})
+
+
+def stub_manifest_written(s3_stub) -> None:
+    manifest = f"{OUTPUT_PREFIX}manifest.json"
+    _no_such_key(s3_stub, OUTPUT_BUCKET, manifest)
+    s3_stub.add_response(
+        "put_object",
+        {},
+        {"Bucket": OUTPUT_BUCKET, "Key": manifest, "Body": ANY, "ContentType": "application/json"},
+    )
+
+
+def stub_event_put(events_stub, detail_type: str = "Personalize Batch Job Succeeded") -> None:
+    events_stub.add_response(
+        "put_events",
+        {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]},
+        {
+            "Entries": [
+                {"Source": "personalize-batch-constructs", "DetailType": detail_type, "Resources": ANY, "Detail": ANY}
+            ]
+        },
+    )
+
+
+def stub_recorded_check(s3_stub, recorded: dict | None) -> None:
+    """The progress object of the run's check: `recorded` as saved, or None when there is none."""
+    key = f"{OUTPUT_PREFIX}{expected_name()}/_results_check.json"
+    if recorded is None:
+        _no_such_key(s3_stub, OUTPUT_BUCKET, key)
+        return
+    s3_stub.add_response(
+        "get_object", {"Body": _body(json.dumps(recorded).encode())}, {"Bucket": OUTPUT_BUCKET, "Key": key}
     )

@@ -8,16 +8,17 @@ import pytest
 from batch_inference_job import BatchInferenceJobHandler
 from botocore.stub import Stubber
 
+from .conftest import CHECK_BUDGET
 from .sample_events import (
     FILTER_ARN,
     INPUT_PATH,
     KMS_KEY_ARN,
-    OUTPUT_PATH,
     create_event,
     expected_name,
     job_arn,
     minimal_request,
     properties,
+    run_folder,
     stub_input_found,
 )
 
@@ -53,7 +54,7 @@ def test_every_optional_property_is_mapped(make_handler, personalize_stub, s3_st
             "jobName": expected_name(),
             "solutionVersionArn": properties()["SolutionVersionArn"],
             "jobInput": {"s3DataSource": {"path": INPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
-            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
+            "jobOutput": {"s3DataDestination": {"path": run_folder(), "kmsKeyArn": KMS_KEY_ARN}},
             "roleArn": properties()["RoleArn"],
             "numResults": 50,
             "filterArn": FILTER_ARN,
@@ -99,12 +100,21 @@ def test_theme_generation_sends_mode_and_item_name_field(make_handler, personali
     make_handler(create_event(properties(JobMode="THEME_GENERATION", ThemeItemNameField="TITLE"))).on_event()
 
 
-def test_field_an_old_botocore_lacks_fails_naming_the_botocore_version(tmp_path, s3, s3_stub, cloudformation, clock):
+def test_field_an_old_botocore_lacks_fails_naming_the_botocore_version(
+    tmp_path, s3, s3_stub, cloudformation, events, clock
+):
     old_personalize = _client_without_ranking_influence(tmp_path)
     stub_input_found(s3_stub)
     event = create_event(properties(RankingInfluence={"POPULARITY": "0.3"}))
     handler = BatchInferenceJobHandler(
-        event, personalize=old_personalize, s3=s3, cloudformation=cloudformation, clock=clock, query_interval_seconds=10
+        event,
+        personalize=old_personalize,
+        s3=s3,
+        cloudformation=cloudformation,
+        events=events,
+        clock=clock,
+        query_interval_seconds=10,
+        check_budget=CHECK_BUDGET,
     )
     with Stubber(old_personalize) as stubber:
         stubber.add_response("create_batch_inference_job", _CREATED)

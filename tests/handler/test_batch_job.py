@@ -1,24 +1,36 @@
 """The custom resource lifecycle shared by batch job types, driven through the batch inference job."""
 
+import io
 import json
 
 import pytest
+from batch_inference_job import BatchInferenceJobHandler
+from botocore.response import StreamingBody
+from botocore.stub import ANY
 from input_check import InputError
 from resource_properties import PropertyError
+from run_finish import CheckBudget
 
 from .sample_events import (
     INPUT_BUCKET,
-    OUTPUT_PATH,
+    STACK_ID,
     START_TIME,
     UPDATE_REQUEST_ID,
+    completed_data,
     create_event,
     delete_event,
     described_job,
     expected_name,
     job_arn,
     minimal_request,
+    output_line,
     properties,
+    run_folder,
+    stub_event_put,
     stub_input_found,
+    stub_manifest_written,
+    stub_recorded_check,
+    stub_results_check,
     stub_stack_status,
     update_event,
     waiting_event,
@@ -27,6 +39,7 @@ from .sample_events import (
 ARN = job_arn(expected_name())
 NEW_ARN = job_arn(expected_name(UPDATE_REQUEST_ID))
 NOT_COMPLETE = {"IsComplete": False}
+FAILED_DETAIL_TYPE = "Personalize Batch Job Failed"
 
 
 def _started(event: dict) -> dict:
@@ -98,7 +111,9 @@ def test_create_refused_for_now_is_deferred_to_is_complete(
     assert _logged(capsys)[-1]["event"] == "job_deferred"
 
 
-def test_deferred_create_is_retried_by_is_complete_until_it_runs(make_handler, personalize_stub, clock):
+def test_deferred_create_is_retried_by_is_complete_until_it_runs(
+    make_handler, personalize_stub, s3_stub, events_stub, clock
+):
     waiting = _started(create_event())
     _describe_fails(personalize_stub, "ResourceNotFoundException")
     _create_fails(personalize_stub, "LimitExceededException")
@@ -111,6 +126,7 @@ def test_deferred_create_is_retried_by_is_complete_until_it_runs(make_handler, p
 
     clock.now = START_TIME + 60
     _describe(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub)
     assert make_handler(waiting).is_complete()["IsComplete"] is True
 
 
@@ -196,24 +212,35 @@ def test_job_name_prefix_resolved_from_a_token_is_validated(make_handler):
 # Waiting for the job
 
 
-def test_active_job_completes_with_its_attributes(make_handler, personalize_stub, capsys):
+def _checked_and_reported(s3_stub, events_stub, input_lines: int = 2) -> None:
+    """A run that passes its check: the check's reads, the manifest, the success event."""
+    stub_results_check(s3_stub, input_lines=input_lines)
+    stub_manifest_written(s3_stub)
+    stub_event_put(events_stub)
+
+
+def test_active_job_completes_with_its_attributes(make_handler, personalize_stub, s3_stub, events_stub, capsys):
     _describe(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub, input_lines=3)
 
     result = make_handler(_started(create_event())).is_complete()
 
-    assert result == {
-        "IsComplete": True,
-        "Data": {"JobArn": ARN, "JobName": expected_name(), "Status": "ACTIVE", "OutputPath": OUTPUT_PATH},
-    }
-    assert _logged(capsys) == [{"event": "job_completed", "jobArn": ARN, "status": "ACTIVE"}]
+    assert result == completed_data(ARN, counts=(3, 3, 0))
+    assert [line["event"] for line in _logged(capsys)] == [
+        "results_checked",
+        "manifest_written",
+        "completion_event_sent",
+        "job_completed",
+    ]
 
 
-def test_failed_job_fails_the_resource_with_the_reason_and_arn(make_handler, personalize_stub, capsys):
+def test_failed_job_fails_the_resource_with_the_reason_and_arn(make_handler, personalize_stub, events_stub, capsys):
     _describe(personalize_stub, "CREATE FAILED", failure_reason="Input file has no valid records.")
+    stub_event_put(events_stub, FAILED_DETAIL_TYPE)
 
     with pytest.raises(RuntimeError, match=rf"Batch inference job {ARN} failed: Input file has no valid records\."):
         make_handler(_started(create_event())).is_complete()
-    assert _logged(capsys)[-1]["event"] == "job_failed"
+    assert [line["event"] for line in _logged(capsys)] == ["job_failed", "completion_event_sent"]
 
 
 def test_a_long_failure_reason_is_shortened_to_fit_a_cloudformation_response(make_handler, personalize_stub, capsys):
@@ -226,7 +253,7 @@ def test_a_long_failure_reason_is_shortened_to_fit_a_cloudformation_response(mak
     assert message.startswith(f"Batch inference job {ARN} failed: Record 1 is malformed.")
     assert len(message.encode()) < 1500
     assert message.endswith("(the whole reason is in the handler's log)")
-    assert _logged(capsys)[-1]["failureReason"] == reason
+    assert _logged(capsys)[0]["failureReason"] == reason
 
 
 @pytest.mark.parametrize("status", ["PENDING", "IN PROGRESS", "CREATE PENDING", "CREATE IN_PROGRESS"])
@@ -269,7 +296,7 @@ def test_timeout_fails_saying_the_job_keeps_running_and_where_results_go(make_ha
 
     message = str(raised.value)
     assert f"Batch inference job {ARN} did not finish within 3600 s" in message
-    assert f"The job keeps running in Personalize; its results will still appear at {OUTPUT_PATH}" in message
+    assert f"The job keeps running in Personalize; its results will still appear at {run_folder()}" in message
     assert "IN PROGRESS" in message
 
 
@@ -292,9 +319,10 @@ def test_timeout_while_describe_is_throttled_still_fails(make_handler, personali
         make_handler(_started(create_event())).is_complete()
 
 
-def test_job_that_finished_by_the_timeout_completes(make_handler, personalize_stub, clock):
+def test_job_that_finished_by_the_timeout_completes(make_handler, personalize_stub, s3_stub, events_stub, clock):
     clock.now = START_TIME + 3605
     _describe(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub)
 
     assert make_handler(_started(create_event())).is_complete()["IsComplete"] is True
 
@@ -360,16 +388,27 @@ def test_update_of_wait_settings_keeps_the_job_and_calls_nothing(make_handler):
     assert make_handler(update_event(ARN, old, new)).on_event() == {"PhysicalResourceId": ARN}
 
 
-def test_update_of_wait_settings_completes_with_the_job_attributes(make_handler, personalize_stub):
+def test_update_of_wait_settings_completes_with_the_counts_the_check_recorded(make_handler, personalize_stub, s3_stub):
     event = update_event(ARN, properties(), properties(TimeoutSeconds="1800"))
     _describe(personalize_stub, "ACTIVE")
+    recorded = {"phase": "output", "done": True, "input_records": 4, "output_records": 4, "error_records": 1}
+    stub_recorded_check(s3_stub, recorded)
 
     result = make_handler(waiting_event(event, {"PhysicalResourceId": ARN})).is_complete()
 
-    assert result == {
-        "IsComplete": True,
-        "Data": {"JobArn": ARN, "JobName": expected_name(), "Status": "ACTIVE", "OutputPath": OUTPUT_PATH},
-    }
+    assert result == completed_data(ARN, counts=(4, 4, 1))
+
+
+def test_update_of_wait_settings_completes_without_counts_when_none_were_recorded(
+    make_handler, personalize_stub, s3_stub
+):
+    event = update_event(ARN, properties(), properties(TimeoutSeconds="1800"))
+    _describe(personalize_stub, "ACTIVE")
+    stub_recorded_check(s3_stub, None)
+
+    result = make_handler(waiting_event(event, {"PhysicalResourceId": ARN})).is_complete()
+
+    assert result == completed_data(ARN)
 
 
 def test_update_of_wait_settings_polls_again_when_describe_is_throttled(make_handler, personalize_stub):
@@ -491,10 +530,7 @@ CHAINED = {"TimeoutSeconds": "3480", "TotalTimeoutSeconds": "10800", "OnTimeout"
 
 
 def _completed(status: str, arn: str = ARN) -> dict:
-    return {
-        "IsComplete": True,
-        "Data": {"JobArn": arn, "JobName": arn.rsplit("/", 1)[1], "Status": status, "OutputPath": OUTPUT_PATH},
-    }
+    return completed_data(arn, status)
 
 
 def test_a_chained_wait_sends_no_wait_setting_to_personalize(make_handler, personalize_stub, s3_stub):
@@ -626,3 +662,117 @@ def test_bad_wait_setting_fails_create_and_update_naming_it_before_any_call(make
         make_handler(create_event(properties(**overrides))).on_event()
     with pytest.raises(PropertyError, match=message):
         make_handler(update_event(ARN, properties(), properties(**overrides))).on_event()
+
+
+# The results check, its manifest and the completion event
+
+
+def test_a_run_whose_check_fails_fails_the_resource_with_the_counts_and_writes_no_manifest(
+    make_handler, personalize_stub, s3_stub, events_stub
+):
+    _describe(personalize_stub, "ACTIVE")
+    lines = (output_line(), output_line("User error: Required fields for the provided recipe are userId"))
+    stub_results_check(s3_stub, input_lines=2, output_lines=lines)
+    stub_event_put(events_stub, FAILED_DETAIL_TYPE)
+
+    with pytest.raises(RuntimeError) as raised:
+        make_handler(_started(create_event(properties(MaxErrorRate="0.25")))).is_complete()
+
+    message = str(raised.value)
+    assert message.startswith(f"Batch inference job {ARN} ended ACTIVE but its results check failed: 50.00% of")
+    assert "above max_error_rate 0.25 (2 output records, 1 failed, for 2 input records)" in message
+    assert 'the first failed record says: "User error: Required fields for the provided recipe are userId"' in message
+    assert f"The results stay in {run_folder()}" in message
+
+
+def test_failed_records_within_max_error_rate_complete_with_the_counts(
+    make_handler, personalize_stub, s3_stub, events_stub
+):
+    _describe(personalize_stub, "ACTIVE")
+    lines = (output_line(), output_line("User error: x"), output_line(), output_line())
+    stub_results_check(s3_stub, input_lines=4, output_lines=lines)
+    stub_manifest_written(s3_stub)
+    stub_event_put(events_stub)
+
+    result = make_handler(_started(create_event(properties(MaxErrorRate="0.25")))).is_complete()
+
+    assert result == completed_data(ARN, counts=(4, 4, 1))
+
+
+def test_the_completion_event_names_the_stack_construct_job_folder_counts_and_reason(
+    make_handler, personalize_stub, s3_stub, events_stub
+):
+    _describe(personalize_stub, "ACTIVE")
+    stub_results_check(s3_stub, input_lines=2)
+    stub_manifest_written(s3_stub)
+    detail = {
+        "stackName": "shop-stack",
+        "stackId": STACK_ID,
+        "constructPath": "shop-stack/Nightly",
+        "jobArn": ARN,
+        "jobName": expected_name(),
+        "status": "SUCCEEDED",
+        "outputFolder": run_folder(),
+        "inputRecordCount": 2,
+        "recordCount": 2,
+        "errorCount": 0,
+        "reason": "the run passed its results check",
+    }
+    events_stub.add_response(
+        "put_events",
+        {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]},
+        {
+            "Entries": [
+                {
+                    "Source": "personalize-batch-constructs",
+                    "DetailType": "Personalize Batch Job Succeeded",
+                    "Resources": [ARN],
+                    "Detail": json.dumps(detail),
+                }
+            ]
+        },
+    )
+
+    make_handler(_started(create_event(properties(ConstructPath="shop-stack/Nightly")))).is_complete()
+
+
+def test_a_timeout_is_reported_as_a_failed_run(make_handler, personalize_stub, events_stub, clock, capsys):
+    clock.now = START_TIME + 3600
+    _describe(personalize_stub, "IN PROGRESS")
+    stub_event_put(events_stub, FAILED_DETAIL_TYPE)
+
+    with pytest.raises(TimeoutError):
+        make_handler(_started(create_event())).is_complete()
+    assert "completion_event_sent" in [line["event"] for line in _logged(capsys)]
+
+
+def test_an_event_that_cannot_be_sent_is_logged_and_changes_nothing(
+    make_handler, personalize_stub, s3_stub, events_stub, capsys
+):
+    _describe(personalize_stub, "ACTIVE")
+    stub_results_check(s3_stub, input_lines=2)
+    stub_manifest_written(s3_stub)
+    events_stub.add_client_error("put_events", "AccessDeniedException", "not allowed", 400)
+
+    result = make_handler(_started(create_event())).is_complete()
+
+    assert result == completed_data(ARN, counts=(2, 2, 0))
+    assert {"event": "completion_event_not_sent"}.items() <= _logged(capsys)[-2].items()
+
+
+def test_a_check_that_runs_out_of_budget_saves_its_progress_and_polls_again(make_handler_of, personalize_stub, s3_stub):
+    _describe(personalize_stub, "ACTIVE")
+    progress_key = f"recommendations/{expected_name()}/_results_check.json"
+    s3_stub.add_client_error("get_object", "NoSuchKey", "missing", 404)
+    s3_stub.add_response("head_object", {"ContentLength": 38}, {"Bucket": INPUT_BUCKET, "Key": "users/users.jsonl"})
+    s3_stub.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(b'{"userId": "1"}\n{"us'), 20)},
+        {"Bucket": INPUT_BUCKET, "Key": "users/users.jsonl", "Range": "bytes=0-19"},
+    )
+    s3_stub.add_response("put_object", {}, {"Bucket": "shop-batch-output", "Key": progress_key, "Body": ANY})
+    handler = make_handler_of(
+        BatchInferenceJobHandler, _started(create_event()), CheckBudget(bytes_per_call=20, seconds_per_call=100.0)
+    )
+
+    assert handler.is_complete() == NOT_COMPLETE

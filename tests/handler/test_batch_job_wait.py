@@ -16,12 +16,17 @@ from .sample_events import (
     SOLUTION_VERSION_ARN,
     START_TIME,
     UPDATE_REQUEST_ID,
+    completed_data,
     create_event,
     delete_event,
     described_job,
     expected_name,
     job_arn,
+    run_folder,
     segment_job_arn,
+    stub_event_put,
+    stub_manifest_written,
+    stub_results_check,
     stub_stack_status,
     update_event,
     wait_properties,
@@ -54,8 +59,14 @@ def _waiting(props: dict | None = None) -> dict:
     return waiting_event(create_event(props), {"PhysicalResourceId": physical_id, "StartedAt": START_TIME})
 
 
-def _data(status: str, arn: str = ARN) -> dict:
-    return {"IsComplete": True, "Data": {"JobArn": arn, "JobName": NAME, "Status": status, "OutputPath": OUTPUT_PATH}}
+def _data(status: str, arn: str = ARN, counts=("", "", "")) -> dict:
+    return completed_data(arn, status, folder=run_folder(), counts=counts)
+
+
+def _checked_and_reported(s3_stub, events_stub) -> None:
+    stub_results_check(s3_stub)
+    stub_manifest_written(s3_stub)
+    stub_event_put(events_stub)
 
 
 def _describe(personalize_stub, status: str, **job) -> None:
@@ -199,9 +210,14 @@ def test_bad_property_fails_is_complete_before_any_call(make_wait_handler, clock
 @pytest.mark.parametrize("request_type", ["Create", "Update"])
 def test_a_segment_after_the_job_ended_completes_at_once_without_a_call(make_wait_handler, capsys, request_type):
     # At its start, a poll tick: only the status the resource before saw spares the Describe.
-    event = {**_waiting(wait_properties(JobStatus="ACTIVE")), "RequestType": request_type, "OldResourceProperties": {}}
+    counts = {"InputRecordCount": "3", "RecordCount": "3", "ErrorCount": "1"}
+    event = {
+        **_waiting(wait_properties(JobStatus="ACTIVE", **counts)),
+        "RequestType": request_type,
+        "OldResourceProperties": {},
+    }
 
-    assert make_wait_handler(event).is_complete() == _data("ACTIVE")
+    assert make_wait_handler(event).is_complete() == _data("ACTIVE", counts=(3, 3, 1))
     assert _logged(capsys) == []
 
 
@@ -231,19 +247,38 @@ def test_polls_on_the_schedule_and_not_between_ticks(make_wait_handler, personal
         personalize_stub.assert_no_pending_responses()
 
 
-def test_an_active_job_completes_with_its_four_attributes(make_wait_handler, personalize_stub, clock, capsys):
+def test_an_active_job_is_checked_and_completes_with_its_attributes(
+    make_wait_handler, personalize_stub, s3_stub, events_stub, clock, capsys
+):
     clock.now = START_TIME + 120
     _describe(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub)
 
-    assert make_wait_handler(_waiting()).is_complete() == _data("ACTIVE")
-    assert _logged(capsys) == [{"event": "job_completed", "jobArn": ARN, "status": "ACTIVE"}]
+    assert make_wait_handler(_waiting()).is_complete() == _data("ACTIVE", counts=(2, 2, 0))
+    assert _logged(capsys)[-1] == {"event": "job_completed", "jobArn": ARN, "status": "ACTIVE"}
 
 
-def test_a_job_that_finished_by_the_share_end_completes(make_wait_handler, personalize_stub, clock):
+def test_a_segment_that_takes_over_a_check_in_progress_continues_it(
+    make_wait_handler, personalize_stub, s3_stub, events_stub, clock
+):
+    clock.now = START_TIME + 120
+    _describe(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub)
+
+    props = wait_properties(JobStatus="CHECKING RESULTS")
+    assert make_wait_handler(_waiting(props)).is_complete() == _data("ACTIVE", counts=(2, 2, 0))
+
+
+def test_a_job_that_finished_by_the_share_end_completes(
+    make_wait_handler, personalize_stub, s3_stub, events_stub, clock
+):
     clock.now = START_TIME + 360
     _describe(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub)
 
-    assert make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete() == _data("ACTIVE")
+    assert make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete() == _data(
+        "ACTIVE", counts=(2, 2, 0)
+    )
 
 
 def test_a_failed_job_fails_the_segment_with_the_reason_and_arn(make_wait_handler, personalize_stub, clock):
@@ -335,7 +370,7 @@ def test_last_share_end_fails_naming_the_job_the_whole_timeout_and_the_results(
     assert message.startswith(
         f"Batch inference job {ARN} did not finish within 10800 s (its last status was IN PROGRESS)."
     )
-    assert f"The job keeps running in Personalize; its results will still appear at {OUTPUT_PATH}." in message
+    assert f"The job keeps running in Personalize; its results will still appear at {run_folder()}." in message
     assert "360 s" not in message  # the share is no timeout the user set
     assert _logged(capsys)[-1]["event"] == "job_timed_out"
 
@@ -374,12 +409,15 @@ def _describe_segment_job(personalize_stub, status: str) -> None:
     )
 
 
-def test_a_segment_job_is_read_through_the_segment_api(make_wait_handler, personalize_stub, clock):
+def test_a_segment_job_is_read_through_the_segment_api(
+    make_wait_handler, personalize_stub, s3_stub, events_stub, clock
+):
     clock.now = START_TIME + 60
     _describe_segment_job(personalize_stub, "ACTIVE")
+    _checked_and_reported(s3_stub, events_stub)
 
     assert make_wait_handler(_waiting(wait_properties(JobArn=SEGMENT_JOB_ARN))).is_complete() == _data(
-        "ACTIVE", SEGMENT_JOB_ARN
+        "ACTIVE", SEGMENT_JOB_ARN, counts=(2, 2, 0)
     )
 
 

@@ -9,15 +9,20 @@ from .sample_events import (
     FILTER_ARN,
     INPUT_PATH,
     KMS_KEY_ARN,
-    OUTPUT_PATH,
     ROLE_ARN,
     SOLUTION_VERSION_ARN,
     START_TIME,
+    completed_data,
     create_event,
     expected_name,
     minimal_request,
+    output_line,
     properties,
+    run_folder,
+    stub_event_put,
     stub_input_found,
+    stub_manifest_written,
+    stub_results_check,
     waiting_event,
 )
 
@@ -38,7 +43,7 @@ def _described(status: str, **extra) -> dict:
             "batchSegmentJobArn": ARN,
             "solutionVersionArn": SOLUTION_VERSION_ARN,
             "jobInput": {"s3DataSource": {"path": INPUT_PATH}},
-            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH}},
+            "jobOutput": {"s3DataDestination": {"path": run_folder()}},
             "roleArn": ROLE_ARN,
             "status": status,
             **extra,
@@ -59,7 +64,7 @@ def test_create_sends_the_segment_request_with_every_shared_field(make_segment_h
         {
             **minimal_request(),
             "jobInput": {"s3DataSource": {"path": INPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
-            "jobOutput": {"s3DataDestination": {"path": OUTPUT_PATH, "kmsKeyArn": KMS_KEY_ARN}},
+            "jobOutput": {"s3DataDestination": {"path": run_folder(), "kmsKeyArn": KMS_KEY_ARN}},
             "numResults": 2000,
             "filterArn": FILTER_ARN,
             "tags": tags,
@@ -81,18 +86,21 @@ def test_without_num_results_personalize_picks_the_segment_size(make_segment_han
     make_segment_handler(create_event(properties(NumResults=None))).on_event()
 
 
-def test_an_active_segment_job_completes_with_its_attributes(make_segment_handler, personalize_stub, clock):
+def test_an_active_segment_job_is_checked_and_completes_with_its_attributes(
+    make_segment_handler, personalize_stub, s3_stub, events_stub, clock
+):
     personalize_stub.add_response("describe_batch_segment_job", _described("ACTIVE"), {"batchSegmentJobArn": ARN})
+    # Segment records list users: the check counts them the same way.
+    stub_results_check(s3_stub, output_lines=(output_line(field="recommendedUsers"),) * 2)
+    stub_manifest_written(s3_stub)
+    stub_event_put(events_stub)
     clock.now = START_TIME + 60
 
     result = make_segment_handler(
         waiting_event(create_event(), {"PhysicalResourceId": ARN, "StartedAt": START_TIME})
     ).is_complete()
 
-    assert result == {
-        "IsComplete": True,
-        "Data": {"JobArn": ARN, "JobName": NAME, "Status": "ACTIVE", "OutputPath": OUTPUT_PATH},
-    }
+    assert result == completed_data(ARN, counts=(2, 2, 0))
 
 
 def test_a_failed_segment_job_names_itself_and_the_reason(make_segment_handler, personalize_stub, clock):

@@ -28,14 +28,23 @@ def created_clients():
 
 @pytest.fixture
 def index(
-    monkeypatch, created_clients, personalize, s3, cloudformation, personalize_stub, s3_stub, cloudformation_stub
+    monkeypatch,
+    created_clients,
+    personalize,
+    s3,
+    cloudformation,
+    events,
+    personalize_stub,
+    s3_stub,
+    cloudformation_stub,
+    events_stub,
 ):
     """index with boto3.client handing out the stubbed clients."""
     import index
 
     def client(service_name, **kwargs):
         created_clients.append((service_name, kwargs))
-        return {"personalize": personalize, "s3": s3, "cloudformation": cloudformation}[service_name]
+        return {"personalize": personalize, "s3": s3, "cloudformation": cloudformation, "events": events}[service_name]
 
     monkeypatch.setattr(boto3, "client", client)
     index._client.cache_clear()
@@ -70,7 +79,7 @@ def test_clients_are_created_once_with_retries_and_timeouts_and_no_endpoint_over
     index.on_event(event, None)
     index.is_complete(event, None)
 
-    assert [name for name, _ in created_clients] == ["personalize", "s3", "cloudformation"]
+    assert [name for name, _ in created_clients] == ["personalize", "s3", "cloudformation", "events"]
     for _, kwargs in created_clients:
         assert set(kwargs) == {"config"}
         config = kwargs["config"]

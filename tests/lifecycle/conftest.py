@@ -84,13 +84,14 @@ def emulator(aws_endpoint, clock, job_timings):
 
 @pytest.fixture
 def deployment(aws_endpoint, emulator, clock, cloudformation):
-    def make(stack_name: str) -> StackDeployment:
+    def make(stack_name: str, function_environment: dict[str, str] | None = None) -> StackDeployment:
         return StackDeployment(
             stack_name=stack_name,
             aws_endpoint_url=aws_endpoint,
             personalize_endpoint_url=emulator.endpoint_url,
             clock=clock,
             cloudformation=cloudformation,
+            function_environment=function_environment,
         )
 
     return make

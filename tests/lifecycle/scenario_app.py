@@ -37,6 +37,8 @@ RUN_NAME_PARAMETER = "RunName"
 time with the very same template."""
 LONG_WAIT_TIMEOUT = cdk.Duration.hours(4)
 """The LongWait stacks' timeout: the job's resource and four wait segments (3 x 58 min + 8 min)."""
+CHECKED_MAX_ERROR_RATE = 0.5
+"""The Checked stacks' max_error_rate: one failed record of three passes, two fail the deploy."""
 TWO_HOUR_TIMEOUT = cdk.Duration.hours(2)
 """The TwoHourWait stacks' timeout: the job's resource and two wait segments (58 + 58 + 4 min)."""
 
@@ -116,6 +118,7 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
         _add_stacks(app, kind, inputs_dir / kind.name, changed)
         if not changed:
             _add_long_wait_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
+            _add_checked_stack(app, kind, inputs_dir / kind.name / kind.input_name)
     # Five jobs of each kind in one stack: each kind fills its own quota, none waits.
     stack = cdk.Stack(app, "FiveOfEach")
     for kind in KINDS:
@@ -177,20 +180,40 @@ def _add_long_wait_stacks(app: cdk.App, kind: ScenarioKind, records_file: Path) 
         ("TwoHourWait", {"timeout": TWO_HOUR_TIMEOUT}),
         ("NoWait", {"wait": False}),
     ):
-        stack = cdk.Stack(app, kind.stack(name))
-        run_name = cdk.CfnParameter(
-            stack, RUN_NAME_PARAMETER, default="Nightly", allowed_pattern=r"[a-zA-Z0-9][a-zA-Z0-9\-_]*"
-        )
-        job = kind.job_class(
-            stack,
-            "Nightly",
-            solution_version_arn=kind.solution_version_arn,
-            input=BatchInput.from_asset(str(records_file)),
-            job_name_prefix=run_name.value_as_string,
-            **props,
-        )
+        stack, job = _run_named_job(app, kind, name, records_file, **props)
         cdk.CfnOutput(stack, "JobArn", value=job.job_arn)
         cdk.CfnOutput(stack, "Results", value=job.output_s3_uri)
+
+
+def _add_checked_stack(app: cdk.App, kind: ScenarioKind, records_file: Path) -> None:
+    """One job named from the RunName parameter, tolerating some failed records, with rules on
+    its completion events and its counts as outputs."""
+    stack, job = _run_named_job(app, kind, "Checked", records_file, max_error_rate=CHECKED_MAX_ERROR_RATE)
+    job.on_completed("Completed")
+    job.on_failed("Failed")
+    cdk.CfnOutput(stack, "JobArn", value=job.job_arn)
+    cdk.CfnOutput(stack, "Results", value=job.output_s3_uri)
+    cdk.CfnOutput(stack, "Records", value=job.record_count)
+    cdk.CfnOutput(stack, "Errors", value=job.error_count)
+
+
+def _run_named_job(
+    app: cdk.App, kind: ScenarioKind, name: str, records_file: Path, **props
+) -> tuple[cdk.Stack, BatchJob]:
+    """A stack with one job whose name prefix is the RunName parameter's value."""
+    stack = cdk.Stack(app, kind.stack(name))
+    run_name = cdk.CfnParameter(
+        stack, RUN_NAME_PARAMETER, default="Nightly", allowed_pattern=r"[a-zA-Z0-9][a-zA-Z0-9\-_]*"
+    )
+    job = kind.job_class(
+        stack,
+        "Nightly",
+        solution_version_arn=kind.solution_version_arn,
+        input=BatchInput.from_asset(str(records_file)),
+        job_name_prefix=run_name.value_as_string,
+        **props,
+    )
+    return stack, job
 
 
 def _write(path: Path, lines) -> Path:

@@ -541,8 +541,11 @@ def test_malformed_lines_get_an_error_and_the_rest_are_answered(
     lines = _output_lines(s3, f"{folder}out/mixed.json.out")
 
     assert [line["error"] is None for line in lines] == [True, False, False, False, False, True]
-    for raw, line in zip(raw_lines[1:5], lines[1:5], strict=False):
-        assert (line["input"], line["output"]) == (raw, None)
+    # A failed record's line as AWS re:Post quotes it: its input, an empty result list, "User error: ...".
+    assert (lines[1]["input"], lines[2]["input"], lines[3]["input"]) == (raw_lines[1], *map(json.loads, raw_lines[2:4]))
+    for line in lines[1:5]:
+        assert line["output"] == {"recommendedUsers" if kind == SEGMENT else "recommendedItems": []}
+        assert line["error"].startswith("User error: ")
     assert "JSON" in lines[1]["error"]
     assert f"no {field} field" in lines[3]["error"]
     assert f"{field} field must be a non-empty string" in lines[4]["error"]
@@ -557,7 +560,11 @@ def test_folder_input_gives_one_output_file_per_input_file(personalize, clock, s
 
     listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{folder}out/")["Contents"]
 
-    assert sorted(item["Key"] for item in listed) == [f"{folder}out/a.json.out", f"{folder}out/b.jsonl.out"]
+    assert sorted(item["Key"] for item in listed) == [
+        f"{folder}out/_CHECK",
+        f"{folder}out/a.json.out",
+        f"{folder}out/b.jsonl.out",
+    ]
     assert [line["input"]["userId"] for line in _output_lines(s3, f"{folder}out/b.jsonl.out")] == ["b1", "b2"]
 
 

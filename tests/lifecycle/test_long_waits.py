@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from .adjustable_timings import PENDING_SECONDS, AdjustableTimings
 from .driver.cloud_assembly import StackArtifact
 from .driver.stack_deployment import DeployResult, StackDeployment
 from .local_aws import ACCOUNT_ID, REGION, client
@@ -21,22 +22,8 @@ from .scenario_app import INFERENCE, KINDS, RUN_NAME_PARAMETER, ScenarioKind
 POLL_INTERVAL = 60  # the construct's default poll_interval
 QUERY_INTERVAL = 10  # the provider's query_interval
 SHARE = 3480  # one resource's share of a wait: 58 minutes
-PENDING_SECONDS = 300
 WAIT_TYPE = "Custom::PersonalizeBatchJobWait"
 HOUR = 3600
-
-
-@dataclass
-class AdjustableTimings:
-    """The emulator's JobTimings, changeable between deploys: a job reads `pending_seconds` when
-    it is created and `in_progress_seconds` when it starts running."""
-
-    pending_seconds: float = PENDING_SECONDS
-    in_progress_seconds: float = 1200
-
-    def next_jobs_take(self, minutes: float) -> None:
-        """Jobs created from now on end `minutes` after their creation."""
-        self.in_progress_seconds = minutes * 60 - self.pending_seconds
 
 
 @pytest.fixture

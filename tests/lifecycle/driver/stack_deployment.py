@@ -114,9 +114,12 @@ class StackDeployment:
         clock: VirtualClock,
         listener: Callable[[object], None] | None = None,
         cloudformation: CloudFormationEndpoint | None = None,
+        function_environment: dict[str, str] | None = None,
     ):
         """`cloudformation`: where the stack's status is published; by default an endpoint of this
-        deployment's own, started when a handler function is first loaded and stopped with it."""
+        deployment's own, started when a handler function is first loaded and stopped with it.
+        `function_environment`: more variables for the handler functions (a smaller results-check
+        budget, say)."""
         self.stack_name = stack_name
         stack_uuid = uuid.uuid5(uuid.NAMESPACE_URL, stack_name)
         self.stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{stack_uuid}"
@@ -143,6 +146,10 @@ class StackDeployment:
             "AWS_ENDPOINT_URL_IAM": aws_endpoint_url,
             "AWS_ENDPOINT_URL_STS": aws_endpoint_url,
             "AWS_ENDPOINT_URL_PERSONALIZE": personalize_endpoint_url,
+            # moto's EventBridge: the completion events reach rules and their targets there. boto3
+            # names the variable after the service id (EventBridge), not the client name (events).
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": aws_endpoint_url,
+            **(function_environment or {}),
         }
         self._plain = PlainResources(aws_endpoint_url, stack_name, lambda: self._artifact)
         self._artifact: StackArtifact | None = None

@@ -25,7 +25,8 @@ constraints), `batch_jobs` (job kinds, job store, states, quotas, names), `job_k
 inference and batch segment jobs, as data), `job_execution` (what a job does at its
 transitions), `job_output` (input and output files in S3), `recommendations` (deterministic
 recipes), `role_access` and `policy_language` (IAM and bucket-policy checks), `faults`
-(injected failures), `api_errors`.
+(injected failures: refused requests, failed or stalled jobs, failed records, short or missing
+output), `api_errors`.
 
 Where the real service's behaviour is unknown, the emulator guesses; each guess is marked
 `# GUESS:` in the code:
@@ -56,8 +57,15 @@ Where the real service's behaviour is unknown, the emulator guesses; each guess 
   objects in sub-folders of an input folder are read too; http(s):// paths fail the job;
   the wording of the 1,000-file limit's failure.
 - An output path without a trailing "/" still names a folder.
-- A bad input line's result is {"input": "<raw line>", "output": null, "error": "<what>"};
-  ids must be non-empty JSON strings.
+- A failed record's line is {"input": {...}, "output": {"recommendedItems": []}, "error": "User error: ..."}
+  ("recommendedUsers" for segment jobs) as AWS re:Post quotes it; the error wording after "User error: ",
+  and a line that is not JSON echoed as an "input" string, are guesses; ids must be non-empty JSON strings.
+- Output naming: one `<input file name>.out` per input file directly in the output folder, also
+  for a folder input whose files sit in sub-folders (only the single-file case is documented).
+- An empty `_CHECK` marker object is written in the output folder after the `.out` files (the
+  AWS Solution's run folders show one; its content and timing are unknown).
+- A job whose injected fault fails records or writes fewer still ends ACTIVE (as the service
+  does with failed lines); whether it can end ACTIVE with missing lines is unverified.
 - Personalized-Ranking returns the whole itemList reordered, ignoring numResults.
 - numResults defaults to 25 for batch segment jobs as for inference jobs; segment output has
   recommendedUsers only (no scores); an Item-Attribute-Affinity expression is any non-empty

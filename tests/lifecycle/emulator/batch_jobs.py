@@ -49,6 +49,8 @@ class JobKind:
     """The recipes of the solution versions such a job can use."""
     max_num_results: int
     """The largest numResults a create request may ask for."""
+    output_field: str
+    """The member of a line's "output" listing the results, e.g. "recommendedItems"; empty on a failed line."""
     answer: Callable[[dict, SolutionVersion, object], dict]
     """(create request, solution version, input record) -> the "output" of the record's line;
     raises BadInputLine for a record the recipe cannot answer."""
@@ -76,6 +78,8 @@ class JobRecord:
     created_at: float
     last_updated_at: float
     failure_reason: str | None
+    fault: JobFault | None = None
+    """What the test injected for this job, if anything."""
 
 
 class JobWork(Protocol):
@@ -114,6 +118,7 @@ class _Job:
             created_at=self.created_at,
             last_updated_at=self.last_updated_at,
             failure_reason=self.failure_reason,
+            fault=self.fault,
         )
 
 

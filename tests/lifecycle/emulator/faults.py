@@ -13,12 +13,21 @@ _SERVER_ERRORS = {
 }
 
 
+USER_ERROR = "User error: Required fields for the provided recipe are userId"
+"""A failed record's error as AWS re:Post quotes it."""
+
+
 @dataclass(frozen=True)
 class JobFault:
-    """How a job ends instead of succeeding: CREATE FAILED with `failure_reason`, or never (`stalls`)."""
+    """How a job ends instead of succeeding: CREATE FAILED with `failure_reason`, or never (`stalls`);
+    or ACTIVE with its first `failed_records` records of each file failed with `record_error`, or
+    with only `written_records` records of each file written (0: no output object at all)."""
 
     failure_reason: str | None = None
     stalls: bool = False
+    failed_records: int = 0
+    record_error: str = USER_ERROR
+    written_records: int | None = None
 
 
 class Faults:
@@ -47,6 +56,16 @@ class Faults:
     def stall_jobs(self, *, name_prefix: str = "") -> None:
         """Jobs created from now on whose name starts with `name_prefix` stay IN PROGRESS forever."""
         self._add_job_rule(name_prefix, JobFault(stalls=True))
+
+    def fail_records(self, count: int, *, error: str = USER_ERROR, name_prefix: str = "") -> None:
+        """Jobs created from now on whose name starts with `name_prefix` end ACTIVE with the first
+        `count` records of each input file failed (`error`), as Personalize reports bad lines."""
+        self._add_job_rule(name_prefix, JobFault(failed_records=count, record_error=error))
+
+    def truncate_output(self, records: int, *, name_prefix: str = "") -> None:
+        """Jobs created from now on whose name starts with `name_prefix` end ACTIVE having written
+        only the first `records` records of each input file (0: no `.out` object at all)."""
+        self._add_job_rule(name_prefix, JobFault(written_records=records))
 
     def succeed_jobs(self, *, name_prefix: str = "") -> None:
         """Jobs created from now on whose name starts with `name_prefix` succeed again, whatever

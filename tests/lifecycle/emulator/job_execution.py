@@ -3,7 +3,16 @@
 from collections.abc import Mapping
 
 from .batch_jobs import JobKind, JobRecord
-from .job_output import JobFailure, S3Object, input_objects, output_object, s3_location, write_results
+from .faults import JobFault
+from .job_output import (
+    JobFailure,
+    S3Object,
+    input_objects,
+    output_object,
+    s3_location,
+    write_check_marker,
+    write_results,
+)
 from .recommendations import SolutionVersion
 from .role_access import Permission, RoleAccess
 
@@ -40,7 +49,10 @@ class JobExecution:
                     output_object(output_path, input_file),
                     lambda record: kind.answer(request, solution_version, record),
                     request["jobOutput"]["s3DataDestination"].get("kmsKeyArn"),
+                    empty_output={kind.output_field: []},
+                    fault=job.fault or JobFault(),
                 )
+            write_check_marker(self._s3, output_path)
         except JobFailure as failure:
             return str(failure)
         return None

@@ -103,6 +103,7 @@ BATCH_INFERENCE_JOB = _named(
     "BatchInferenceJob",
     recipes=_recipes(segmentation=False),
     max_num_results=_MAX_INFERENCE_NUM_RESULTS,
+    output_field="recommendedItems",
     check_request=_check_inference_request,
     answer=_answer_inference,
 )
@@ -110,6 +111,7 @@ BATCH_SEGMENT_JOB = _named(
     "BatchSegmentJob",
     recipes=_recipes(segmentation=True),
     max_num_results=_MAX_SEGMENT_NUM_RESULTS,
+    output_field="recommendedUsers",
     answer=_answer,  # no mode or config: nothing to check beyond what every kind checks
 )
 JOB_KINDS = (BATCH_INFERENCE_JOB, BATCH_SEGMENT_JOB)

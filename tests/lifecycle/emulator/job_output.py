@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from .faults import JobFault
+
 _S3_SCHEME = "s3://"
 _MAX_INPUT_FILES = 1000
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket"})
@@ -66,10 +68,26 @@ def output_object(output_path: str, input_file: S3Object) -> S3Object:
 
 
 def write_results(
-    s3, input_file: S3Object, output: S3Object, answer: Callable[[object], dict], kms_key_arn: str | None
+    s3,
+    input_file: S3Object,
+    output: S3Object,
+    answer: Callable[[object], dict],
+    kms_key_arn: str | None,
+    *,
+    empty_output: dict,
+    fault: JobFault,
 ) -> None:
-    """Write one JSON line of results per non-blank input line, in input order."""
-    lines = [_result_line(raw, answer) for raw in _input_lines(s3, input_file) if raw.strip()]
+    """Write one JSON line of results per non-blank input line, in input order; `fault` fails some
+    records or writes fewer (none: no object at all)."""
+    records = [raw for raw in _input_lines(s3, input_file) if raw.strip()]
+    lines = [
+        _failed_line(raw, fault.record_error, empty_output)
+        if number < fault.failed_records
+        else _result_line(raw, answer, empty_output)
+        for number, raw in enumerate(records)
+    ][: fault.written_records]
+    if not lines and fault.written_records == 0:
+        return
     body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
     encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": kms_key_arn} if kms_key_arn else {}
     try:
@@ -80,16 +98,33 @@ def write_results(
         raise JobFailure(reason) from error
 
 
-def _result_line(raw: str, answer: Callable[[object], dict]) -> dict:
-    # GUESS: the exact shape of a bad line's result is unverified; the raw line is echoed as "input".
+def write_check_marker(s3, output_path: str) -> None:
+    """An empty `_CHECK` object in the output folder after the `.out` files."""
+    # GUESS: the AWS Solution's run folders show a `_CHECK` object beside the `.out` files,
+    # apparently written by Personalize; its content and when it is written are unknown.
+    folder = output_object(output_path, S3Object("", "_CHECK")).key.removesuffix(_OUTPUT_SUFFIX)
+    s3.put_object(Bucket=s3_location(output_path).bucket, Key=folder, Body=b"")
+
+
+def _result_line(raw: str, answer: Callable[[object], dict], empty_output: dict) -> dict:
     try:
         record = json.loads(raw)
     except json.JSONDecodeError as error:
-        return {"input": raw, "output": None, "error": f"The input line is not valid JSON: {error}"}
+        return _failed_line(raw, f"User error: The input line is not valid JSON: {error}", empty_output)
     try:
         return {"input": record, "output": answer(record), "error": None}
     except BadInputLine as problem:
-        return {"input": raw, "output": None, "error": str(problem)}
+        return _failed_line(raw, f"User error: {problem}", empty_output)
+
+
+def _failed_line(raw: str, error: str, empty_output: dict) -> dict:
+    # As AWS re:Post quotes a failed line: the input, an empty list of the kind's results, the error.
+    # GUESS: an input line that is not JSON is echoed as a string.
+    try:
+        record = json.loads(raw)
+    except json.JSONDecodeError:
+        record = raw
+    return {"input": record, "output": empty_output, "error": error}
 
 
 def _input_lines(s3, input_file: S3Object) -> list[str]:

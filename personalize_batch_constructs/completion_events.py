@@ -1,0 +1,33 @@
+"""The completion events the handler puts on the default EventBridge bus, and rules matching one job's.
+
+Personalize emits no event when a batch job ends; the handler, which polls the job, puts one
+when a watched run ends: ``Personalize Batch Job Succeeded`` once the run passed its results
+check, ``Personalize Batch Job Failed`` when it ended CREATE FAILED, failed its check or timed
+out. Both have the source ``personalize-batch-constructs`` and a detail naming the stack, the
+construct's path, the job, the status, the run's folder, the counts and the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws
+from aws_cdk import aws_events as events
+from constructs import Construct
+
+EVENT_SOURCE = "personalize-batch-constructs"
+"""The ``source`` of every completion event."""
+SUCCEEDED_DETAIL_TYPE = "Personalize Batch Job Succeeded"
+FAILED_DETAIL_TYPE = "Personalize Batch Job Failed"
+
+
+def pattern(job: Construct, detail_type: str, given: events.EventPattern | None) -> events.EventPattern:
+    """Events of `detail_type` from this job only (its stack and construct path), narrowed by `given`."""
+    detail: dict[str, Any] = {**((given.detail if given else None) or {})}
+    detail.update({"stackName": [Aws.STACK_NAME], "constructPath": [job.node.path]})
+    return events.EventPattern(
+        source=[EVENT_SOURCE],
+        detail_type=[detail_type],
+        detail=detail,
+        resources=given.resources if given else None,
+    )
