@@ -11,7 +11,13 @@ from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
-from personalize_batch_constructs import BatchInferenceJob, BatchInput  # , BatchSegmentJob
+from personalize_batch_constructs import (
+    ARN_MAX_LENGTH,
+    SOLUTION_VERSION_ARN_PATTERN,
+    BatchInferenceJob,
+    BatchInput,
+    # BatchSegmentJob,
+)
 
 
 class ExampleStack(cdk.Stack):
@@ -22,7 +28,11 @@ class ExampleStack(cdk.Stack):
                 self,
                 "SolutionVersionArn",
                 description="The Amazon Personalize solution version that computes the recommendations",
-                allowed_pattern=r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:solution/.+",
+                # The construct's own rule, so CloudFormation refuses what the construct would.
+                allowed_pattern=SOLUTION_VERSION_ARN_PATTERN,
+                max_length=ARN_MAX_LENGTH,
+                constraint_description="must be an Amazon Personalize solution version ARN such as "
+                "arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
             ).value_as_string
 
         access_logs = s3.Bucket(

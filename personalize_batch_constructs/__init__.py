@@ -6,8 +6,11 @@ from .batch_job import BatchJob, BatchJobProps
 from .batch_output import BatchOutput
 from .batch_segment_job import BatchSegmentJob
 from .job_mode import BatchJobMode
+from .prop_checks import ARN_MAX_LENGTH, SOLUTION_VERSION_ARN_PATTERN
 
 __all__ = [
+    "ARN_MAX_LENGTH",
+    "SOLUTION_VERSION_ARN_PATTERN",
     "BatchInferenceJob",
     "BatchInferenceJobProps",
     "BatchInput",

@@ -18,10 +18,15 @@ JOB_NAME_PREFIX_MAX_LENGTH = 50
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z\d_]*$")
 _ARN_PREFIX = r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:"
+ARN_MAX_LENGTH = 256
+"""The most characters of an ARN the Personalize API accepts."""
 # The console shows solution versions as solution/<name>/<version id>; some tools print a
 # "version/" segment before the id. Both name one solution version.
+SOLUTION_VERSION_ARN_PATTERN = _ARN_PREFIX + r"solution/[a-zA-Z0-9][a-zA-Z0-9\-_]*/(version/)?[a-zA-Z0-9\-_]+$"
+"""The regular expression ``solution_version_arn`` must match, in a syntax Python and CloudFormation
+(a parameter's ``AllowedPattern``) both read."""
 _ARN_PATTERNS = {
-    "solution version": re.compile(_ARN_PREFIX + r"solution/[a-zA-Z0-9][a-zA-Z0-9\-_]*/(version/)?[a-zA-Z0-9\-_]+$"),
+    "solution version": re.compile(SOLUTION_VERSION_ARN_PATTERN),
     "filter": re.compile(_ARN_PREFIX + r"filter/[a-zA-Z0-9][a-zA-Z0-9\-_]*$"),
 }
 _ARN_EXAMPLES = {
@@ -80,7 +85,7 @@ def check_column(prop: str, value: str | None) -> None:
 def check_arn(prop: str, value: str | None, kind: str) -> None:
     if value is None or is_token(value):
         return
-    if not isinstance(value, str) or len(value) > 256 or not _ARN_PATTERNS[kind].match(value):
+    if not isinstance(value, str) or len(value) > ARN_MAX_LENGTH or not _ARN_PATTERNS[kind].match(value):
         raise ValueError(
             f"{prop} must be an Amazon Personalize {kind} ARN such as {_ARN_EXAMPLES[kind]}, got {value!r}"
         )

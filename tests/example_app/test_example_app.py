@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from personalize_batch_constructs import prop_checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = "PersonalizeBatchExample"
@@ -44,7 +47,7 @@ class Synth:
 
 def _with_segment_job_uncommented(app_source: str) -> str:
     """app.py with its commented BatchSegmentJob example switched on, as a reader would do it."""
-    lines = app_source.replace("BatchInput  # , BatchSegmentJob", "BatchInput, BatchSegmentJob").splitlines()
+    lines = app_source.replace("    # BatchSegmentJob,\n", "    BatchSegmentJob,\n").splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "# audience = BatchSegmentJob(")
     end = next(i for i, line in enumerate(lines) if line.strip().startswith('# cdk.CfnOutput(self, "Audiences"'))
     for index in range(start, end + 1):
@@ -113,8 +116,45 @@ def test_without_context_the_solution_version_is_a_stack_parameter(synths):
     template = synths["parameter"].template
     parameter = template["Parameters"]["SolutionVersionArn"]
     assert parameter["Type"] == "String"
-    assert parameter["AllowedPattern"].startswith("arn:aws")
     assert synths["parameter"].job()["Properties"]["SolutionVersionArn"] == {"Ref": "SolutionVersionArn"}
+
+
+_VERSIONS = "arn:aws:personalize:us-east-1:111122223333:solution/movies/"
+SOLUTION_VERSION_ARNS = {
+    # value: whether the construct takes it as solution_version_arn
+    _VERSIONS + "1a2b3c": True,
+    "arn:aws:personalize:eu-west-1:444455556666:solution/example/version/abc123": True,
+    "arn:aws-cn:personalize:cn-north-1:111122223333:solution/movies_v2/1a2b-3c": True,
+    "arn:aws-us-gov:personalize:us-gov-west-1:111122223333:solution/m/9": True,
+    _VERSIONS + "a" * (256 - len(_VERSIONS)): True,
+    # The example's former pattern (solution/.+, no length limit) took the next five.
+    _VERSIONS.rstrip("/"): False,
+    _VERSIONS + "1a2b3c/extra": False,
+    "arn:aws:personalize:us-east-1:111122223333:solution/-movies/1a2b3c": False,
+    _VERSIONS + "1a2b 3c": False,
+    _VERSIONS + "a" * (257 - len(_VERSIONS)): False,
+    "arn:aws:personalize:us-east-1:111122223333:filter/no-watched": False,
+    "arn:aws:personalize:us-east-1:1111:solution/movies/1a2b3c": False,
+    "solution/movies/1a2b3c": False,
+}
+
+
+def _construct_accepts(value: str) -> bool:
+    try:
+        prop_checks.check_arn("solution_version_arn", value, "solution version")
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", SOLUTION_VERSION_ARNS)
+def test_the_parameter_accepts_exactly_the_solution_versions_the_construct_accepts(synths, value):
+    parameter = synths["parameter"].template["Parameters"]["SolutionVersionArn"]
+    # CloudFormation matches AllowedPattern against the whole value.
+    parameter_accepts = re.fullmatch(parameter["AllowedPattern"], value) is not None and len(value) <= int(
+        parameter["MaxLength"]
+    )
+    assert parameter_accepts == _construct_accepts(value) == SOLUTION_VERSION_ARNS[value]
 
 
 def test_with_context_the_solution_version_is_the_context_value(synths):
