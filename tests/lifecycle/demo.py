@@ -34,7 +34,7 @@ _PENDING_SECONDS = JobTimings().pending_seconds
 _DEFAULT_JOB_MINUTES = int((JobTimings().pending_seconds + JobTimings().in_progress_seconds) // 60)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fail", metavar="REASON", help="make the job end CREATE FAILED with this reason")
     parser.add_argument("--recommendations", type=int, default=3, help="how many output lines to print (default 3)")
@@ -46,7 +46,7 @@ def main() -> int:
         help=f"how long the job takes from its creation to its end, {_PENDING_SECONDS // 60:.0f} of them PENDING "
         f"(default {_DEFAULT_JOB_MINUTES}); app.py waits up to 180",
     )
-    arguments = parser.parse_args()
+    arguments = parser.parse_args(argv)
     if arguments.job_minutes * 60 <= _PENDING_SECONDS:
         parser.error(f"--job-minutes must be more than {_PENDING_SECONDS // 60:.0f}: the job spends that long PENDING")
 
