@@ -16,6 +16,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from .local_input_check import check_local_input, warning_before
 from .nag_acknowledgements import acknowledge, acknowledge_wildcards
 
 
@@ -74,6 +75,7 @@ class BatchInput:
             )
         if key_prefix is not None:
             _check_folder("BatchInput.from_asset key_prefix", key_prefix)
+        oversized_warnings = check_local_input(source)
 
         def bind(scope: Construct, new_bucket: Callable[[], s3.IBucket]) -> _BoundInput:
             asset = s3_assets.Asset(scope, "InputAsset", path=str(_as_folder(source)))
@@ -93,7 +95,7 @@ class BatchInput:
             key = prefix if source.is_dir() else prefix + source.name
             return _BoundInput(bucket=target, key=key, version=asset.asset_hash, upload=upload)
 
-        return BatchInput(bind)
+        return BatchInput(warning_before(bind, oversized_warnings))
 
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> BatchInput:

@@ -17,8 +17,11 @@ from constructs import Construct
 from . import completion_events, prop_checks
 from .batch_input import BatchInput
 from .batch_output import BatchOutput
+from .environment_check import check_arns_in_stack_environment
+from .grant_warnings import warn_about_grants_not_added
 from .job_kind import JobKind
 from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
+from .location_overlap import check_results_apart_from_input
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role
 from .wait_chain import MAX_TIMEOUT, chain_wait_segments, first_share_properties, wait_shares
@@ -95,6 +98,9 @@ class BatchJob(Construct):
         checked = self._check_common_props(construct_id, props)
         job_properties = self._job_type_properties(props)
         super().__init__(scope, construct_id)
+        check_arns_in_stack_environment(
+            self, solution_version_arn=props["solution_version_arn"], filter_arn=props.get("filter_arn")
+        )
         encryption_key = props.get("encryption_key")
 
         def new_bucket(bucket_id: str, removal_policy: RemovalPolicy) -> s3.Bucket:
@@ -111,6 +117,14 @@ class BatchJob(Construct):
         output_bucket = output.bucket or new_bucket(
             "OutputBucket", props.get("output_removal_policy", RemovalPolicy.RETAIN)
         )
+        check_results_apart_from_input(
+            self,
+            input_bucket=bound_input.bucket,
+            input_key=bound_input.key,
+            uploaded=bound_input.upload is not None,
+            output_bucket=output_bucket,
+            output_prefix=output.prefix,
+        )
         self._output_prefix = output.prefix
         self._encryption_key = encryption_key
         self.role: iam.IRole = props.get("role") or new_service_role(self, "ServiceRole")
@@ -120,11 +134,19 @@ class BatchJob(Construct):
         self.output_bucket: s3.IBucket = output_bucket
         """The bucket the results are written to."""
 
+        output_objects = output_bucket.arn_for_objects(f"{output.prefix}*")
         grant_bucket_access(self.role, bound_input.bucket, ["s3:GetObject"], bound_input.object_arns)
-        grant_bucket_access(
-            self.role, output_bucket, ["s3:PutObject"], output_bucket.arn_for_objects(f"{output.prefix}*")
-        )
+        grant_bucket_access(self.role, output_bucket, ["s3:PutObject"], output_objects)
         grant_key_use(self.role, encryption_key)
+        warn_about_grants_not_added(
+            self,
+            role=self.role,
+            input_bucket=bound_input.bucket,
+            input_objects=bound_input.object_arns,
+            output_bucket=output_bucket,
+            output_objects=output_objects,
+            key=encryption_key,
+        )
 
         provider = JobProvider.of(self)
         provider.grant_job(self._kind, self.role, bound_input)

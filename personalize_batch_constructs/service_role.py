@@ -16,7 +16,8 @@ from .shared_grants import SharedGrants
 PERSONALIZE_PRINCIPAL = "personalize.amazonaws.com"
 """The service principal that reads the input and writes the results."""
 
-_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:ListGrants"]
+KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:ListGrants"]
+"""What the role may do with the key that encrypts the data."""
 
 
 def new_service_role(scope: Construct, construct_id: str) -> iam.Role:
@@ -45,13 +46,6 @@ def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: lis
     if objects_arn.endswith("*"):
         acknowledge_wildcards(role, resources=[objects_arn], reason="Limited to the job's own input or output folder")
 
-    def for_service(actions: list[str]) -> iam.PolicyStatement:
-        return iam.PolicyStatement(
-            actions=actions,
-            principals=[iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)],
-            conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-        )
-
     for actions, resource in ((object_actions, objects_arn), (["s3:ListBucket"], bucket.bucket_arn)):
         SharedGrants.of(role).grant(
             ("role", role.node.path, *actions),
@@ -62,9 +56,18 @@ def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: lis
         SharedGrants.of(bucket).grant(
             ("bucket", bucket.node.path, *actions),
             resource,
-            functools.partial(for_service, actions),
+            functools.partial(bucket_policy_statement, actions),
             bucket.add_to_resource_policy,
         )
+
+
+def bucket_policy_statement(actions: list[str]) -> iam.PolicyStatement:
+    """A bucket policy statement for Personalize acting for this account (confused-deputy protection)."""
+    return iam.PolicyStatement(
+        actions=actions,
+        principals=[iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)],
+        conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+    )
 
 
 def grant_key_use(role: iam.IRole, key: kms.IKey | None) -> None:
@@ -75,7 +78,7 @@ def grant_key_use(role: iam.IRole, key: kms.IKey | None) -> None:
     """
     if key is None:
         return
-    role.add_to_principal_policy(iam.PolicyStatement(actions=_KEY_ACTIONS, resources=[key.key_arn]))
+    role.add_to_principal_policy(iam.PolicyStatement(actions=KEY_ACTIONS, resources=[key.key_arn]))
     for principal, conditions in (
         (iam.ServicePrincipal(PERSONALIZE_PRINCIPAL), {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}),
         (role.grant_principal, None),
@@ -83,7 +86,7 @@ def grant_key_use(role: iam.IRole, key: kms.IKey | None) -> None:
         # "*" in a key policy means this key only.
         key.add_to_resource_policy(
             iam.PolicyStatement(
-                actions=[*_KEY_ACTIONS, "kms:CreateGrant"],
+                actions=[*KEY_ACTIONS, "kms:CreateGrant"],
                 principals=[principal],
                 resources=["*"],
                 conditions=conditions,

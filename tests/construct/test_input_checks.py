@@ -1,0 +1,398 @@
+"""Input and results at Personalize's limits, checked at synth: the local input's files, results that
+would overlap the input, ARNs from another environment, and the statements the construct cannot add.
+
+Refusals raise while the constructs are built (nothing synthesizes); the warnings are read from one
+app synthesized once for this module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, CfnParameter, Environment, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Annotations, Match
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob, local_input_check
+
+from .stacks import FILTER_ARN, SOLUTION_VERSION_ARN
+
+ACCOUNT = "111122223333"
+HERE = Environment(account=ACCOUNT, region="us-east-1")
+_ids = itertools.count()
+
+
+def names(*words: str) -> str:
+    """A pattern matching a message that names every word, as a word, in any order."""
+    return "".join(rf"(?=.*(?<![A-Za-z_]){re.escape(word)}(?![A-Za-z]))" for word in words)
+
+
+@pytest.fixture(scope="module")
+def app() -> App:
+    return App()
+
+
+@pytest.fixture
+def stack(app: App) -> Stack:
+    return Stack(app, f"Checks{next(_ids)}", env=HERE)
+
+
+def jsonl(path: Path, text: str = '{"userId": "4638"}\n') -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+# --- local input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "first_line",
+    ["", "\n", "[1, 2]\n", '"userId"\n', "userId,itemId\n", "{'userId': '4638'}\n", '{"userId": "4638"\n'],
+    ids=["empty", "blank-line", "array", "string", "csv", "python-dict", "cut-object"],
+)
+def test_a_file_that_is_empty_or_not_json_lines_is_refused_naming_it(tmp_path, first_line):
+    source = jsonl(tmp_path / "users.json", first_line + '{"userId": "663"}\n' if first_line else "")
+    with pytest.raises(ValueError, match=names("input", "from_asset")) as raised:
+        BatchInput.from_asset(str(source))
+    assert repr(str(source)) in str(raised.value)
+    assert "empty" in str(raised.value) if not first_line else "JSON object" in str(raised.value)
+
+
+def test_a_first_line_that_is_not_utf8_is_refused(tmp_path):
+    source = tmp_path / "users.json"
+    source.write_bytes(b'{"userId": "\xff"}\n')
+    with pytest.raises(ValueError, match="JSON object"):
+        BatchInput.from_asset(str(source))
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_pass(tmp_path):
+    source = tmp_path / "users.json"
+    source.write_bytes(b'\xef\xbb\xbf{"userId": "4638"}\r\n{"userId": "663"}\r\n')
+    BatchInput.from_asset(str(source))
+
+
+def test_only_the_first_line_is_read(tmp_path):
+    # A bad second line passes: the check reads no further than the first line break.
+    BatchInput.from_asset(str(jsonl(tmp_path / "users.json", '{"userId": "4638"}\nnot json\n')))
+
+
+def test_a_first_line_longer_than_the_read_is_checked_by_its_start(tmp_path):
+    long_value = "x" * (2 << 20)
+    BatchInput.from_asset(str(jsonl(tmp_path / "good.json", json.dumps({"userId": long_value}) + "\n")))
+    with pytest.raises(ValueError, match="JSON object"):
+        BatchInput.from_asset(str(jsonl(tmp_path / "bad.json", long_value + "\n")))
+
+
+def test_a_folder_with_no_file_is_refused_naming_it(tmp_path):
+    folder = tmp_path / "items"
+    (folder / "empty-subfolder").mkdir(parents=True)
+    with pytest.raises(ValueError, match=names("input", "from_asset")) as raised:
+        BatchInput.from_asset(str(folder))
+    assert repr(str(folder)) in str(raised.value) and "no file" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("bad_name", "content"),
+    [(".DS_Store", "\x00\x00\x00\x01Bud1"), ("nested/part-3.json", ""), ("part-2.json", "[1]\n")],
+    ids=["hidden-file", "empty-file-in-a-subfolder", "not-json"],
+)
+def test_every_file_below_a_folder_counts_hidden_and_nested_ones_too(tmp_path, bad_name, content):
+    folder = tmp_path / "items"
+    jsonl(folder / "part-1.json")
+    bad = jsonl(folder / bad_name, content)
+    with pytest.raises(ValueError, match=names("input", "from_asset")) as raised:
+        BatchInput.from_asset(str(folder))
+    assert repr(str(bad)) in str(raised.value)
+
+
+def test_a_folder_of_1000_files_passes_and_one_more_is_refused(tmp_path):
+    folder = tmp_path / "items"
+    folder.mkdir()
+    for index in range(local_input_check.MAX_INPUT_FILES - 1):
+        jsonl(folder / f"part-{index:04d}.json")
+    jsonl(folder / "nested" / "last.json")
+    BatchInput.from_asset(str(folder))
+    jsonl(folder / "nested" / "one-too-many.json")
+    with pytest.raises(ValueError, match=names("input", "from_asset")) as raised:
+        BatchInput.from_asset(str(folder))
+    assert repr(str(folder)) in str(raised.value) and "more than 1,000 files" in str(raised.value)
+
+
+def test_a_file_over_1_gb_is_reported_without_reading_it(tmp_path):
+    source = jsonl(tmp_path / "huge.json")
+    # Sparse: the gigabyte takes no disk; a whole read would still take seconds.
+    os.truncate(source, local_input_check.MAX_INPUT_FILE_BYTES + 1)
+    (warning,) = local_input_check.check_local_input(source)
+    assert repr(str(source)) in warning and "1 GB" in warning
+    os.truncate(source, local_input_check.MAX_INPUT_FILE_BYTES)
+    assert local_input_check.check_local_input(source) == []
+
+
+# --- results apart from the input ----------------------------------------------------------------
+
+
+def job(stack: Stack, job_input: BatchInput, output: BatchOutput | None = None, **props) -> BatchInferenceJob:
+    props.setdefault("solution_version_arn", SOLUTION_VERSION_ARN)
+    if output is not None:
+        props["output"] = output
+    return BatchInferenceJob(stack, "Job", input=job_input, **props)
+
+
+@pytest.mark.parametrize(
+    ("input_key", "output_prefix", "relation"),
+    [
+        ("in/", "in/", "is"),
+        ("in/", "in/results/", "is inside"),
+        ("data/in/", "data/", "contains"),
+        ("in/", "", "contains"),
+    ],
+)
+def test_results_in_or_around_a_folder_input_of_the_same_bucket_are_refused(stack, input_key, output_prefix, relation):
+    bucket = s3.Bucket(stack, "Data")
+    with pytest.raises(ValueError, match=names("input", "output", stack.node.path + "/Job")) as raised:
+        job(stack, BatchInput.from_bucket(bucket, input_key), BatchOutput.to_bucket(bucket, output_prefix))
+    assert f" {relation} the input folder {input_key!r}" in str(raised.value)
+
+
+def test_the_same_literal_bucket_name_is_the_same_bucket(stack):
+    reading = s3.Bucket.from_bucket_name(stack, "Reading", "shared-bucket")
+    writing = s3.Bucket.from_bucket_name(stack, "Writing", "shared-bucket")
+    with pytest.raises(ValueError, match=names("input", "output")):
+        job(stack, BatchInput.from_bucket(reading, "batch/"), BatchOutput.to_bucket(writing, "batch/out/"))
+
+
+@pytest.mark.parametrize(
+    ("key_prefix", "output_prefix"), [("shared/", "shared/"), ("shared/", "shared/results/")], ids=["equal", "inside"]
+)
+def test_an_upload_that_would_prune_the_results_is_refused(stack, tmp_path, key_prefix, output_prefix):
+    bucket = s3.Bucket(stack, "Data")
+    source = BatchInput.from_asset(str(jsonl(tmp_path / "users.json")), bucket=bucket, key_prefix=key_prefix)
+    with pytest.raises(ValueError, match=names("input", "output", "key_prefix")) as raised:
+        job(stack, source, BatchOutput.to_bucket(bucket, output_prefix))
+    assert "deletes the previous results" in str(raised.value)
+
+
+def test_results_at_the_root_of_the_bucket_an_asset_goes_to_by_default_are_refused(stack, tmp_path):
+    bucket = s3.Bucket(stack, "Data")
+    jsonl(tmp_path / "users.json")
+    with pytest.raises(ValueError, match=names("input", "output", "key_prefix")):
+        job(stack, BatchInput.from_asset(str(tmp_path), bucket=bucket), BatchOutput.to_bucket(bucket))
+
+
+def apart_cases(stack: Stack) -> list[tuple[BatchInput, BatchOutput]]:
+    bucket = s3.Bucket(stack, "Data")
+    named = s3.Bucket.from_bucket_name(stack, "Named", "input-bucket")
+    parameter = CfnParameter(stack, "OutputBucketName").value_as_string
+    return [
+        (BatchInput.from_bucket(bucket, "in/"), BatchOutput.to_bucket(bucket, "out/")),
+        (BatchInput.from_bucket(bucket, "in/"), BatchOutput.to_bucket(bucket, "in_results/")),
+        (BatchInput.from_bucket(bucket, "users/users.json"), BatchOutput.to_bucket(bucket, "users/")),
+        (BatchInput.from_bucket(named, "in/"), BatchOutput.to_bucket(s3.Bucket.from_bucket_name(stack, "O", "output"))),
+        (BatchInput.from_bucket(named, "in/"), BatchOutput.to_bucket(s3.Bucket(stack, "Other"), "in/")),
+        # Unknown until deploy: not refused.
+        (
+            BatchInput.from_bucket(named, "in/"),
+            BatchOutput.to_bucket(s3.Bucket.from_bucket_name(stack, "P", parameter)),
+        ),
+        (
+            BatchInput.from_bucket(bucket, CfnParameter(stack, "InputKey").value_as_string),
+            BatchOutput.to_bucket(bucket),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_results_apart_from_the_input_or_unknown_until_deploy_pass(app, case):
+    stack = Stack(app, f"Apart{next(_ids)}")
+    job_input, output = apart_cases(stack)[case]
+    job(stack, job_input, output)
+
+
+# --- ARNs of the stack's environment ----------------------------------------------------------------
+
+
+def arn_in(region: str = "us-east-1", account: str = ACCOUNT, resource: str = "solution/movies/1a2b3c") -> str:
+    return f"arn:aws:personalize:{region}:{account}:{resource}"
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "what", "in_arn", "in_stack"),
+    [
+        ("solution_version_arn", arn_in(region="us-west-2"), "Region", "us-west-2", "us-east-1"),
+        ("solution_version_arn", arn_in(account="444455556666"), "account", "444455556666", ACCOUNT),
+        ("filter_arn", arn_in(region="eu-west-1", resource="filter/no-watched"), "Region", "eu-west-1", "us-east-1"),
+    ],
+)
+@pytest.mark.parametrize("job_class", [BatchInferenceJob, BatchSegmentJob])
+def test_an_arn_of_another_environment_is_refused_naming_both(stack, job_class, prop, value, what, in_arn, in_stack):
+    bucket_input = BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
+    with pytest.raises(ValueError, match=names(prop, what, stack.node.path + "/Job")) as raised:
+        job_class(stack, "Job", input=bucket_input, **{"solution_version_arn": SOLUTION_VERSION_ARN, prop: value})
+    assert f"{what} {in_arn!r}" in str(raised.value) and f"{what} {in_stack!r}" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "arn"),
+    [
+        (HERE, SOLUTION_VERSION_ARN),
+        (None, arn_in(region="ap-south-1", account="444455556666")),
+        (Environment(region="us-east-1"), arn_in(account="444455556666")),
+        (HERE, None),
+    ],
+    ids=["same", "agnostic", "region-only", "token"],
+)
+def test_an_arn_of_the_stack_environment_or_unknown_there_passes(app, env, arn):
+    stack = Stack(app, f"Env{next(_ids)}", env=env)
+    arn = arn or CfnParameter(stack, "SolutionVersionArn").value_as_string
+    bucket_input = BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
+    job(stack, bucket_input, solution_version_arn=arn, filter_arn=FILTER_ARN)
+
+
+# --- warnings for what the construct cannot add ---------------------------------------------------
+
+KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey", "kms:ListGrants"]
+
+
+def for_personalize(action: str, resource: str, account: str = ACCOUNT) -> dict:
+    return {
+        "Action": action,
+        "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        "Effect": "Allow",
+        "Principal": {"Service": "personalize.amazonaws.com"},
+        "Resource": resource,
+    }
+
+
+@pytest.fixture(scope="module")
+def warned(tmp_path_factory) -> dict[str, Stack]:
+    """One app, synthesized once: a stack per situation."""
+    root = tmp_path_factory.mktemp("warned")
+    app = App(outdir=str(root / "cdk.out"))
+    stacks: dict[str, Stack] = {}
+
+    def new_stack(name: str, env: Environment | None = HERE) -> Stack:
+        stacks[name] = Stack(app, name, env=env)
+        return stacks[name]
+
+    stack = new_stack("ImportedBuckets")
+    job(
+        stack,
+        BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "their-input"), "batch/"),
+        BatchOutput.to_bucket(s3.Bucket.from_bucket_name(stack, "Out", "their-output"), "results/"),
+    )
+    stack = new_stack("OneImportedBucket", env=None)
+    shared = s3.Bucket.from_bucket_name(stack, "Shared", "their-bucket")
+    job(stack, BatchInput.from_bucket(shared, "users.json"), BatchOutput.to_bucket(shared, "results/"))
+    stack = new_stack("ImmutableRole")
+    job(
+        stack,
+        BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "their-input"), "users.json"),
+        BatchOutput.to_bucket(s3.Bucket(stack, "Results"), "out/"),
+        role=iam.Role.from_role_arn(stack, "Role", f"arn:aws:iam::{ACCOUNT}:role/personalize", mutable=False),
+        encryption_key=kms.Key.from_key_arn(
+            stack, "Key", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        ),
+    )
+    stack = new_stack("WithoutPolicyUpdates")
+    fixed = iam.Role(stack, "Fixed", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com"))
+    job(stack, BatchInput.from_asset(str(jsonl(root / "users.json"))), role=fixed.without_policy_updates())
+    stack = new_stack("Granted")
+    job(
+        stack,
+        BatchInput.from_bucket(s3.Bucket(stack, "Mine"), "users.json"),
+        role=iam.Role.from_role_arn(stack, "Role", f"arn:aws:iam::{ACCOUNT}:role/personalize"),
+    )
+    stack = new_stack("Oversized")
+    with pytest.MonkeyPatch.context() as patch:
+        over = jsonl(root / "over" / "big.json")
+        limit = over.stat().st_size - 1
+        jsonl(root / "over" / "at-limit.json", "{}" + " " * (limit - 3) + "\n")
+        patch.setattr(local_input_check, "MAX_INPUT_FILE_BYTES", limit)
+        job(stack, BatchInput.from_asset(str(root / "over")))
+    app.synth()
+    return stacks
+
+
+def warnings_of(stack: Stack, warning_id: str) -> list[str]:
+    return [
+        message.entry.data
+        for message in Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(".*"))
+        if message.entry.data.endswith(f"[ack: {warning_id}]")
+    ]
+
+
+def statements_in(warning: str) -> list[dict]:
+    """The JSON the warning lists, as a user would copy it."""
+    statements, _ = json.JSONDecoder().raw_decode(warning, warning.index("\n[") + 1)
+    return statements
+
+
+BUCKET_WARNING = "personalize-batch-constructs:bucketPolicyNotAdded"
+ROLE_WARNING = "personalize-batch-constructs:rolePolicyNotAdded"
+
+
+def test_each_imported_bucket_gets_the_bucket_policy_statements_it_needs(warned):
+    in_warning, out_warning = sorted(warnings_of(warned["ImportedBuckets"], BUCKET_WARNING))
+    assert "'their-input'" in in_warning and statements_in(in_warning) == [
+        for_personalize("s3:GetObject", "arn:aws:s3:::their-input/batch/*"),
+        for_personalize("s3:ListBucket", "arn:aws:s3:::their-input"),
+    ]
+    assert "'their-output'" in out_warning and statements_in(out_warning) == [
+        for_personalize("s3:PutObject", "arn:aws:s3:::their-output/results/*"),
+        for_personalize("s3:ListBucket", "arn:aws:s3:::their-output"),
+    ]
+    assert warnings_of(warned["ImportedBuckets"], ROLE_WARNING) == []
+
+
+def test_an_environment_agnostic_stack_gets_placeholders_for_what_only_the_deploy_knows(warned):
+    (warning,) = warnings_of(warned["OneImportedBucket"], BUCKET_WARNING)
+    account = "${AWS::AccountId}"
+    assert statements_in(warning) == [
+        for_personalize("s3:GetObject", "arn:${AWS::Partition}:s3:::their-bucket/users.json", account),
+        for_personalize("s3:PutObject", "arn:${AWS::Partition}:s3:::their-bucket/results/*", account),
+        for_personalize("s3:ListBucket", "arn:${AWS::Partition}:s3:::their-bucket", account),
+    ]
+
+
+def test_an_immutable_role_gets_the_role_statements_it_needs(warned):
+    (warning,) = warnings_of(warned["ImmutableRole"], ROLE_WARNING)
+    results = next(c for c in warned["ImmutableRole"].node.children if c.node.id == "Results")
+    results_arn = "${" + warned["ImmutableRole"].get_logical_id(results.node.default_child) + ".Arn}"
+    assert f"'arn:aws:iam::{ACCOUNT}:role/personalize'" in warning
+    assert statements_in(warning) == [
+        {"Action": "s3:GetObject", "Effect": "Allow", "Resource": "arn:aws:s3:::their-input/users.json"},
+        {"Action": "s3:PutObject", "Effect": "Allow", "Resource": results_arn + "/out/*"},
+        {"Action": "s3:ListBucket", "Effect": "Allow", "Resource": ["arn:aws:s3:::their-input", results_arn]},
+        {
+            "Action": KEY_ACTIONS,
+            "Effect": "Allow",
+            "Resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
+    ]
+    assert len(warnings_of(warned["ImmutableRole"], BUCKET_WARNING)) == 1  # their-input, not Results
+
+
+def test_a_role_without_policy_updates_is_warned_about(warned):
+    (warning,) = warnings_of(warned["WithoutPolicyUpdates"], ROLE_WARNING)
+    assert [statement["Action"] for statement in statements_in(warning)] == [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:ListBucket",
+    ]
+
+
+def test_buckets_and_roles_that_take_the_statements_get_no_warning(warned):
+    assert Annotations.from_stack(warned["Granted"]).find_warning("*", Match.string_like_regexp(".*")) == []
+
+
+def test_a_file_over_the_documented_size_gets_a_warning_naming_it(warned):
+    (warning,) = warnings_of(warned["Oversized"], "personalize-batch-constructs:inputFileOverLimit")
+    assert "big.json" in warning and "at-limit.json" not in warning and "1 GB" in warning
