@@ -218,13 +218,13 @@ def test_cdk_nag_fails_an_insecure_bucket_and_nothing_of_the_construct(tmp_path)
         solution_version_arn="arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
         input=BatchInput.from_asset(str(REPO_ROOT / "example_input" / "users.json")),
     )
-    # A second job on the user's bucket: a folder input, the bucket root as output, a key, tags.
+    # A second job on the user's bucket: a folder input, an output folder beside it, a key, tags.
     BatchInferenceJob(
         stack,
         "Keyed",
         solution_version_arn="arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
         input=BatchInput.from_bucket(insecure, "in/"),
-        output=BatchOutput.to_bucket(insecure),
+        output=BatchOutput.to_bucket(insecure, "out/"),
         encryption_key=kms.Key(stack, "Key", enable_key_rotation=True),
         tags={"team": "recs"},
     )

@@ -434,14 +434,19 @@ def test_missing_input_fails_before_any_job_starts(kind, scenario_stack, deploym
     assert not _logged(stack, "job_left_in_place")
 
 
-def test_empty_input_fails_before_any_job_starts(kind, scenario_stack, deployment, emulator):
+def test_empty_input_fails_before_any_job_starts(kind, scenario_stack, deployment, emulator, aws_endpoint):
+    s3 = client("s3", aws_endpoint)
+    s3.create_bucket(Bucket=TEAM_DATA_BUCKET)
+    s3.put_object(Bucket=TEAM_DATA_BUCKET, Key=kind.empty_input_key, Body=b"")
     stack = deployment(kind.stack("EmptyInput"))
 
     result = stack.deploy(scenario_stack(kind.stack("EmptyInput")))
 
     assert result.status == "ROLLBACK_COMPLETE"
     (failure,) = result.failure_reasons()
-    assert f"/input/{kind.input_name} is empty: a batch job needs at least one JSON line" in failure
+    assert (
+        f"s3://{TEAM_DATA_BUCKET}/{kind.empty_input_key} is empty: a batch job needs at least one JSON line" in failure
+    )
     assert emulator.jobs() == []
 
 
