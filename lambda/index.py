@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, overload
 
 import boto3
 from batch_inference_job import BatchInferenceJobHandler
+from batch_input_copy import BatchInputCopyHandler
 from batch_job_wait import BatchJobWaitHandler
 from batch_segment_job import BatchSegmentJobHandler
 from botocore.config import Config
@@ -31,6 +32,7 @@ _HANDLERS: dict[str, type[ResourceHandler]] = {
     "Custom::PersonalizeBatchInferenceJob": BatchInferenceJobHandler,
     "Custom::PersonalizeBatchSegmentJob": BatchSegmentJobHandler,
     "Custom::PersonalizeBatchJobWait": BatchJobWaitHandler,
+    "Custom::PersonalizeBatchInputCopy": BatchInputCopyHandler,
 }
 # "standard" retries LimitExceededException as throttling, which "legacy" does not; the short
 # timeouts bound how long a hung endpoint can hold an invocation.

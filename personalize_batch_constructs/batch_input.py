@@ -1,23 +1,23 @@
-"""Where a batch job reads its input: a local file or folder uploaded at deploy, or S3."""
+"""Where a batch job reads its input: local files uploaded at deploy, or S3."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Token
+from aws_cdk import CustomResource, Token
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
+from .job_provider import TOTAL_TIMEOUT, JobProvider
 from .local_input_check import check_local_input, warning_before
-from .nag_acknowledgements import acknowledge, acknowledge_wildcards
+
+INPUT_COPY_RESOURCE_TYPE = "Custom::PersonalizeBatchInputCopy"
+"""The resource that copies uploaded input files from the asset bucket into the input folder."""
 
 
 @dataclass(frozen=True)
@@ -78,22 +78,15 @@ class BatchInput:
         oversized_warnings = check_local_input(source)
 
         def bind(scope: Construct, new_bucket: Callable[[], s3.IBucket]) -> _BoundInput:
-            asset = s3_assets.Asset(scope, "InputAsset", path=str(_as_folder(source)))
             target = bucket or new_bucket()
             prefix = key_prefix or ("input/" if bucket is None else f"{scope.node.id}-{scope.node.addr[:8]}/")
-            upload = s3_deployment.BucketDeployment(
-                scope,
-                "UploadInput",
-                sources=[s3_deployment.Source.bucket(asset.bucket, asset.s3_object_key)],
-                destination_bucket=target,
-                destination_key_prefix=prefix,
-                # Personalize reads every object under a folder input: stale files must go.
-                prune=True,
-                output_object_keys=False,
-            )
-            _acknowledge_upload_findings(upload, asset, target)
+            files = [
+                (name, s3_assets.Asset(scope, f"InputFile{index}", path=str(path)))
+                for index, (name, path) in enumerate(_input_files(source))
+            ]
+            copy = _copy_into(scope, files, target, prefix)
             key = prefix if source.is_dir() else prefix + source.name
-            return _BoundInput(bucket=target, key=key, version=asset.asset_hash, upload=upload)
+            return _BoundInput(bucket=target, key=key, version=_content_version(files), upload=copy)
 
         return BatchInput(warning_before(bind, oversized_warnings))
 
@@ -115,25 +108,48 @@ class BatchInput:
         return self._bind_to(scope, new_bucket)
 
 
-def _acknowledge_upload_findings(
-    upload: s3_deployment.BucketDeployment, asset: s3_assets.Asset, target: s3.IBucket
-) -> None:
-    """The findings of aws-cdk-lib's upload function, which the construct does not configure."""
-    function = upload.handler_role.node.scope
-    assert function is not None, "BucketDeployment makes its role inside its function"
-    reason = "aws-cdk-lib's BucketDeployment function that uploads the job's input"
-    acknowledge(function, "L1", f"{reason}: its runtime is chosen by aws-cdk-lib")
-    acknowledge(
-        function,
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        f"{reason}: it writes only its own logs",
+def _input_files(source: Path) -> list[tuple[str, Path]]:
+    """Each file of the input with its name under the input folder, in a deterministic order."""
+    if not source.is_dir():
+        return [(source.name, source)]
+    files = sorted((path.relative_to(source).as_posix(), path) for path in source.rglob("*") if path.is_file())
+    if not files:
+        raise ValueError(f"input: BatchInput.from_asset folder {str(source)!r} holds no file; a batch job needs one")
+    return files
+
+
+def _copy_into(
+    scope: Construct, files: list[tuple[str, s3_assets.Asset]], target: s3.IBucket, prefix: str
+) -> CustomResource:
+    """The resource that makes ``prefix`` hold exactly these files, copied server-side."""
+    provider = JobProvider.of(scope)
+    assets = [asset for _, asset in files]
+    provider.grant_input_copy(assets, target, prefix)
+    copy = CustomResource(
+        scope,
+        "InputCopy",
+        service_token=provider.service_token,
+        resource_type=INPUT_COPY_RESOURCE_TYPE,
+        properties={
+            "SourceBucket": assets[0].s3_bucket_name,
+            "Files": [[name, asset.s3_object_key] for name, asset in files],
+            "Bucket": target.bucket_name,
+            "Prefix": prefix,
+        },
+        service_timeout=TOTAL_TIMEOUT,
     )
-    acknowledge_wildcards(
-        function,
-        actions=["s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:DeleteObject*", "s3:Abort*"],
-        resources=[asset.bucket.arn_for_objects("*"), target.arn_for_objects("*")],
-        reason=f"{reason}: it reads the staged asset and syncs (prunes) the input folder",
-    )
+    # The copy needs the handler's grants in place, and the role is depended on whole for the
+    # overflow policies CDK may split off it.
+    copy.node.add_dependency(provider.handler_role)
+    return copy
+
+
+def _content_version(files: list[tuple[str, s3_assets.Asset]]) -> str:
+    """One hash of the names and contents: the job re-runs when either changes."""
+    digest = hashlib.sha256()
+    for name, asset in files:
+        digest.update(f"{name}\0{asset.asset_hash}\0".encode())
+    return digest.hexdigest()
 
 
 def _check_folder(what: str, prefix: str) -> None:
@@ -143,30 +159,3 @@ def _check_folder(what: str, prefix: str) -> None:
         raise ValueError(
             f"input: {what} must be a folder that ends with '/' and does not start with '/', got {prefix!r}"
         )
-
-
-def _as_folder(source: Path) -> Path:
-    """A folder holding just ``source``, as the upload unpacks folders (zip archives) only.
-
-    The folder's name is the file's content hash, so synthesis stays deterministic and a
-    re-synth reuses it.
-    """
-    if source.is_dir():
-        return source
-    digest = hashlib.sha256()
-    with source.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    staging = Path(tempfile.gettempdir()) / "personalize-batch-input"
-    # No dot in the folder's name: the asset staging would read it as a file extension.
-    folder = staging / f"{digest.hexdigest()}-{source.name.replace('.', '_')}"
-    if not folder.exists():
-        # Built aside and renamed into place, so a concurrent synth never sees it half made.
-        staging.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(dir=staging, prefix=".building-"))
-        shutil.copy(source, building / source.name)
-        try:
-            building.rename(folder)
-        except OSError:  # another synth made it first
-            shutil.rmtree(building)
-    return folder

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -12,11 +13,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from .batch_input import _BoundInput
 from .job_kind import JobKind
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
@@ -26,6 +27,9 @@ CHECK_PROGRESS_OBJECT = "_results_check.json"
 """The results check's progress and verdict in each run folder (the handler's PROGRESS_OBJECT_NAME)."""
 MANIFEST_OBJECT = "manifest.json"
 """The manifest's key under the output prefix (the handler's MANIFEST_NAME)."""
+
+if TYPE_CHECKING:
+    from .batch_input import _BoundInput
 
 QUERY_INTERVAL = Duration.seconds(10)
 """How often the provider asks the handler whether a job is done; the handler calls
@@ -38,6 +42,10 @@ LAST_CHECK_MARGIN = Duration.minutes(2)
 """How much earlier than CloudFormation's hour the handler gives up on a job: CloudFormation's
 clock starts before the handler's, and the handler's message names the job where
 CloudFormation's generic "timed out" does not."""
+
+EXACT_ASSET_GRANTS_MAX = 20
+"""Up to this many files an input's copy may read exactly its own asset objects; a larger one
+reads the asset bucket's objects, as exact ARNs would outgrow IAM's policy size limits."""
 
 _RUNTIME = lambda_.Runtime.PYTHON_3_14
 _LOG_RETENTION = logs.RetentionDays.ONE_MONTH
@@ -176,6 +184,41 @@ class JobProvider(Construct):
                     resources=[f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/default"],
                 )
             )
+
+    def grant_input_copy(self, assets: Sequence[s3_assets.Asset], target: s3.IBucket, prefix: str) -> None:
+        """Let the handler copy these assets into ``prefix`` of ``target`` and delete what else is there."""
+        grants = SharedGrants.of(self.handler_role)
+        source_bucket = assets[0].bucket
+        if len(assets) <= EXACT_ASSET_GRANTS_MAX:
+            sources = [source_bucket.arn_for_objects(asset.s3_object_key) for asset in assets]
+        else:
+            sources = [source_bucket.arn_for_objects("*")]
+            acknowledge_wildcards(
+                self.handler_role,
+                resources=sources,
+                reason=f"Copies an input of more than {EXACT_ASSET_GRANTS_MAX} files: reads (s3:GetObject only) "
+                "the CDK asset bucket's objects, as one ARN per file would outgrow IAM's policy size limits",
+            )
+        destination = target.arn_for_objects(f"{prefix}*")
+        for actions, resources in (
+            (["s3:GetObject"], sources),
+            (["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [destination]),
+        ):
+            for resource in resources:
+                grants.grant(
+                    ("role", self.handler_role.node.path, *actions),
+                    resource,
+                    lambda actions=actions: iam.PolicyStatement(actions=actions),
+                    self.handler_role.add_to_policy,
+                )
+        acknowledge_wildcards(
+            self.handler_role,
+            resources=[destination],
+            reason="Copies the job's input into its folder and deletes stale objects: that folder's objects only",
+        )
+        if target.encryption_key is not None:
+            # Writing an SSE-KMS object takes a data key; completing a multipart copy decrypts it.
+            target.encryption_key.grant(self.handler_role, "kms:GenerateDataKey", "kms:Decrypt")
 
     def _grant_kind(self, kind: JobKind) -> None:
         """The Personalize actions of a kind, granted with the stack's first job of that kind."""
