@@ -126,7 +126,9 @@ class _CopyPlan:
         """The names whose destination is absent or holds another asset's content."""
         candidates = [name for name in self.files if self.prefix + name in present]
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-            copied_from = dict(zip(candidates, pool.map(lambda name: self._copied_from(s3, name), candidates)))
+            copied_from = dict(
+                zip(candidates, pool.map(lambda name: self._copied_from(s3, name), candidates), strict=True)
+            )
         return [name for name in self.files if copied_from.get(name) != self.files[name]]
 
     def _copied_from(self, s3, name: str) -> str | None:
@@ -162,7 +164,7 @@ class _CopyPlan:
                 if remaining <= 0:
                     raise _BudgetSpent
                 finished.get(timeout=remaining)
-            for name, future in zip(names, futures):
+            for name, future in zip(names, futures, strict=True):
                 _raise_copy_error(future, f"s3://{self.source_bucket}/{self.files[name]}", self.folder_uri + name)
         except (_BudgetSpent, queue.Empty):
             done = sum(future.done() for future in futures)

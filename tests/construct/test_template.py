@@ -16,6 +16,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput
+from personalize_batch_constructs.batch_input import INPUT_COPY_RESOURCE_TYPE
 
 from .cfn import (
     all_grants,
@@ -190,10 +191,6 @@ def test_input_version_is_the_uploaded_asset_hash_and_absent_for_bucket_input(sy
         assert HASH.match(synth.props(name).get("InputVersion", "")), name
     for name in ("from_object", "from_folder", "tokens"):
         assert "InputVersion" not in synth.props(name), name
-    # The version is the hash of exactly what the upload copies.
-    template = synth.json["Defaults"]
-    (upload,) = resources(template, "Custom::CDKBucketDeployment").values()
-    assert upload["Properties"]["SourceObjectKeys"] == [synth.props("defaults")["InputVersion"] + ".zip"]
     # Same content, same version: twenty jobs on one file share it.
     versions = {synth.props(f"twenty_{index}")["InputVersion"] for index in range(TWENTY)}
     assert versions == {synth.props("defaults")["InputVersion"]}
@@ -439,23 +436,6 @@ def test_server_access_logs_go_to_the_given_bucket(synth):
 # The upload and the order of deployment
 
 
-def test_asset_input_is_uploaded_with_prune_into_the_input_prefix(synth):
-    job = synth.built.jobs["defaults"]
-    synth.templates["Defaults"].resource_count_is("Custom::CDKBucketDeployment", 1)
-    synth.templates["Defaults"].has_resource_properties(
-        "Custom::CDKBucketDeployment",
-        {"DestinationBucketName": ref(job.input_bucket), "DestinationBucketKeyPrefix": "input/", "Prune": True},
-    )
-    synth.templates["Byo"].has_resource_properties(
-        "Custom::CDKBucketDeployment",
-        {
-            "DestinationBucketName": ref(synth.built.constructs["data"]),
-            "DestinationBucketKeyPrefix": "uploads/",
-            "Prune": True,
-        },
-    )
-
-
 def _depends_on(synth, name: str) -> set[str]:
     return set(synth.job(name)[1].get("DependsOn", []))
 
@@ -463,7 +443,7 @@ def _depends_on(synth, name: str) -> set[str]:
 def test_job_waits_for_the_upload_and_every_policy(synth):
     job = synth.built.jobs["defaults"]
     template = synth.json["Defaults"]
-    (upload_id,) = resources(template, "Custom::CDKBucketDeployment")
+    (upload_id,) = resources(template, INPUT_COPY_RESOURCE_TYPE)
     handler_policy_id = next(
         lid for lid in template["Resources"] if lid.startswith("PersonalizeBatchJobProviderHandlerRoleDefaultPolicy")
     )
@@ -485,8 +465,8 @@ def test_job_waits_for_the_policies_of_given_roles_and_buckets(synth):
     assert {data_policy, my_role_policy} <= _depends_on(synth, "asset_to_mine")
     (upload_id,) = [
         lid
-        for lid, r in resources(synth.json["Byo"], "Custom::CDKBucketDeployment").items()
-        if r["Properties"]["DestinationBucketKeyPrefix"] == "uploads/"
+        for lid, r in resources(synth.json["Byo"], INPUT_COPY_RESOURCE_TYPE).items()
+        if r["Properties"]["Prefix"] == "uploads/"
     ]
     assert upload_id in _depends_on(synth, "asset_to_mine")
 
