@@ -1,0 +1,159 @@
+"""Local input in the template: file assets uploaded as they are, and one copy resource per input
+served by the stack's provider; no BucketDeployment, no layer, no function of its own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import App, Stack
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput
+from personalize_batch_constructs.batch_input import INPUT_COPY_RESOURCE_TYPE
+from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX
+
+from .cfn import as_list, get_att, logical_id, objects_of, ref, resources, statements
+from .stacks import SOLUTION_VERSION_ARN
+
+ASSET_BUCKET = {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}
+
+
+def _copy_of(synth, name: str) -> tuple[str, dict]:
+    """The copy resource a job depends on: (logical id, properties)."""
+    template, job = synth.job(name)
+    (copy_id,) = [lid for lid in job["DependsOn"] if template["Resources"][lid]["Type"] == INPUT_COPY_RESOURCE_TYPE]
+    return copy_id, template["Resources"][copy_id]["Properties"]
+
+
+def _file_assets(synth, stack_name: str) -> dict[str, dict]:
+    """The stack's file assets by object key, as the CDK CLI reads them from the assets manifest."""
+    manifest = json.loads((synth.outdir / f"{stack_name}.assets.json").read_text())
+    return {
+        destination["objectKey"]: entry["source"]
+        for entry in manifest["files"].values()
+        for destination in entry["destinations"].values()
+    }
+
+
+def _handler_statements(template: dict) -> list[dict]:
+    policies = [
+        r["Properties"]["PolicyDocument"]
+        for lid, r in resources(template, "AWS::IAM::Policy").items()
+        if lid.startswith("PersonalizeBatchJobProviderHandlerRole")
+    ]
+    return [statement for document in policies for statement in statements(document)]
+
+
+def _granted(template: dict, action: str) -> list:
+    return [
+        resource
+        for statement in _handler_statements(template)
+        if action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    ]
+
+
+def test_no_bucket_deployment_no_layer_and_no_function_besides_the_provider_and_bucket_emptying(synth):
+    for name, template in synth.json.items():
+        assert not resources(template, "Custom::CDKBucketDeployment"), name
+        assert not resources(template, "AWS::Lambda::LayerVersion"), name
+        for lid in resources(template, "AWS::Lambda::Function"):
+            assert lid.startswith(("PersonalizeBatchJobProvider", "CustomS3AutoDeleteObjectsCustomResourceProvider")), (
+                name,
+                lid,
+            )
+
+
+def test_each_input_file_is_a_file_asset_uploaded_as_it_is(synth):
+    _, properties = _copy_of(synth, "theme")
+    assets = _file_assets(synth, "Full")
+    names = [name for name, _ in properties["Files"]]
+    assert names == ["part-1.json", "part-2.json"]
+    for name, object_key in properties["Files"]:
+        source = assets[object_key]
+        assert source["packaging"] == "file", name
+        assert (synth.outdir / source["path"]).read_bytes() == (synth.inputs.folder / name).read_bytes()
+
+
+def test_the_copy_fills_the_input_prefix_of_the_input_bucket_from_the_asset_bucket(synth):
+    job = synth.built.jobs["defaults"]
+    _, properties = _copy_of(synth, "defaults")
+    assert properties["SourceBucket"] == ASSET_BUCKET
+    assert [name for name, _ in properties["Files"]] == ["users.json"]
+    assert properties["Bucket"] == ref(job.input_bucket)
+    assert properties["Prefix"] == "input/"
+    _, properties = _copy_of(synth, "asset_to_mine")
+    assert (properties["Bucket"], properties["Prefix"]) == (ref(synth.built.constructs["data"]), "uploads/")
+
+
+def test_the_job_starts_after_the_copy_and_the_copy_after_the_handler_grants(synth):
+    template, _ = synth.job("defaults")
+    copy_id, _ = _copy_of(synth, "defaults")
+    handler_policy = next(
+        lid for lid in template["Resources"] if lid.startswith("PersonalizeBatchJobProviderHandlerRoleDefaultPolicy")
+    )
+    assert handler_policy in template["Resources"][copy_id]["DependsOn"]
+    assert template["Resources"][copy_id]["Properties"]["ServiceToken"] == synth.props("defaults")["ServiceToken"]
+
+
+def test_the_input_version_follows_the_copied_content(synth):
+    # Twenty jobs on one file copy the same asset and share one version; other content, another.
+    keys = {json.dumps(_copy_of(synth, f"twenty_{index}")[1]["Files"]) for index in range(20)}
+    versions = {synth.props(f"twenty_{index}")["InputVersion"] for index in range(20)}
+    assert len(keys) == len(versions) == 1
+    assert synth.props("theme")["InputVersion"] != synth.props("full")["InputVersion"]
+
+
+def test_handler_reads_exactly_the_asset_objects_and_writes_only_the_input_prefix(synth):
+    template = synth.json["Defaults"]
+    job = synth.built.jobs["defaults"]
+    _, properties = _copy_of(synth, "defaults")
+    ((_, object_key),) = properties["Files"]
+    asset_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", ASSET_BUCKET, f"/{object_key}"]]}
+    assert asset_arn in _granted(template, "s3:GetObject")
+    input_prefix = objects_of(get_att(job.input_bucket), "/input/*")
+    for action in ("s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"):
+        assert _granted(template, action) == [input_prefix], action
+    actions = {action for statement in _handler_statements(template) for action in as_list(statement["Action"])}
+    assert not any(action.startswith("s3:") and action.endswith("*") for action in actions)
+
+
+def test_handler_may_use_the_input_bucket_key_without_wildcard_actions(synth):
+    template = synth.json["Full"]
+    key = synth.built.constructs["key"]
+    kms_statements = [
+        s for s in _handler_statements(template) if any(a.startswith("kms:") for a in as_list(s["Action"]))
+    ]
+    assert kms_statements
+    for statement in kms_statements:
+        assert sorted(as_list(statement["Action"])) == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert statement["Resource"] == get_att(key)
+    assert not any(s for s in _handler_statements(synth.json["Defaults"]) if "kms:" in json.dumps(s["Action"]))
+
+
+@pytest.fixture(scope="module")
+def many_files(tmp_path_factory):
+    """A folder of more files than exact grants cover, in a stack of its own."""
+    folder = tmp_path_factory.mktemp("many")
+    for index in range(EXACT_ASSET_GRANTS_MAX + 1):
+        (folder / f"part-{index:03d}.json").write_text(f'{{"userId": "{index}"}}\n')
+    app = App(outdir=str(tmp_path_factory.mktemp("many.out")))
+    stack = Stack(app, "Many")
+    job = BatchInferenceJob(
+        stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(folder))
+    )
+    template = app.synth().get_stack_by_name("Many").template
+    return template, job
+
+
+def test_a_large_folder_is_copied_file_by_file_in_name_order_reading_the_asset_bucket(many_files):
+    template, job = many_files
+    (copy,) = resources(template, INPUT_COPY_RESOURCE_TYPE).values()
+    names = [name for name, _ in copy["Properties"]["Files"]]
+    assert names == sorted(names) and len(names) == EXACT_ASSET_GRANTS_MAX + 1
+    asset_objects = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::", ASSET_BUCKET, "/*"]]}
+    reads = _granted(template, "s3:GetObject")
+    assert asset_objects in reads
+    # The asset bucket's objects, and the job's own input for the pre-check: nothing per file.
+    assert len(reads) == 2
+    assert logical_id(job.input_bucket) in json.dumps(reads)
