@@ -27,7 +27,7 @@ from .virtual_clock import VirtualClock
 _SHOWN_TYPES = (
     "Custom::PersonalizeBatchInferenceJob",
     "Custom::PersonalizeBatchJobWait",
-    "Custom::CDKBucketDeployment",
+    "Custom::PersonalizeBatchInputCopy",
     "AWS::CloudFormation::Stack",
 )
 _PENDING_SECONDS = JobTimings().pending_seconds

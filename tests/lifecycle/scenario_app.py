@@ -30,6 +30,14 @@ TEAM_RESULTS_BUCKET = "team-results"
 TEAM_RESULTS_PREFIX = "personalize/nightly/"
 SIX = 6
 FIVE = 5
+FOLDER_STACK = "FolderInput"
+FOLDER_FILES = {
+    "part-1.json": ('{"userId": "1"}',),
+    "part-2.json": ('{"userId": "2"}',),
+    "part-3.json": ('{"userId": "3"}',),
+}
+CHANGED_FOLDER_FILES = {"part-1.json": ('{"userId": "1"}',), "part-2.json": ('{"userId": "20"}', '{"userId": "21"}')}
+"""The FolderInput stack's folder in the "changed" variant: part-2 changed, part-3 removed."""
 TAGS = {"team": "growth"}
 CHANGED_TAGS = {"team": "ranking", "cost-center": "42"}
 RUN_NAME_PARAMETER = "RunName"
@@ -123,6 +131,15 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
         if not changed:
             _add_long_wait_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
             _add_checked_stack(app, kind, inputs_dir / kind.name / kind.input_name)
+    folder = inputs_dir / "folder"
+    for name, lines in (CHANGED_FOLDER_FILES if changed else FOLDER_FILES).items():
+        _write(folder / name, lines)
+    INFERENCE.job_class(
+        cdk.Stack(app, FOLDER_STACK),
+        "Nightly",
+        solution_version_arn=INFERENCE.solution_version_arn,
+        input=BatchInput.from_asset(str(folder)),
+    )
     # Five jobs of each kind in one stack: each kind fills its own quota, none waits.
     stack = cdk.Stack(app, "FiveOfEach")
     for kind in KINDS:

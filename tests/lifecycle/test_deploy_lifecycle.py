@@ -120,7 +120,7 @@ def test_deploy_ends_with_every_result_in_s3(single_job, deployment, emulator, a
     assert job.status == "ACTIVE" and job.kind == single_job.kind.arn_resource_type
     attributes = stack.resources[single_job.job].attributes
     assert attributes["JobArn"] == job.arn
-    # The input the job read is the file the BucketDeployment uploaded, at the path the role may read.
+    # The input the job read is the file the copy put in place, at the path the role may read.
     assert job.request["jobInput"]["s3DataSource"]["path"].endswith(f"/input/{single_job.kind.input_name}")
     lines = _output_lines(aws_endpoint, attributes["OutputPath"] + single_job.output_key)
     assert len(lines) == single_job.records

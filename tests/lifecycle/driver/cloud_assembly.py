@@ -6,11 +6,27 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class FileAsset:
+    """One entry of the assets manifest, as the CDK CLI publishes it."""
+
+    source: Path
+    packaging: str
+    """"file" (uploaded as it is) or "zip" (a folder, archived)."""
+    bucket_name: str
+    """With ${AWS::AccountId} and ${AWS::Region} placeholders, as the manifest writes it."""
+    object_key: str
+
+
+@dataclass(frozen=True)
 class StackArtifact:
     name: str
     template: dict
-    assets: dict[str, Path]
-    """Source folder or file of each file asset, by the S3 object key the template names."""
+    file_assets: tuple[FileAsset, ...]
+
+    @property
+    def assets(self) -> dict[str, Path]:
+        """Source folder or file of each file asset, by the S3 object key the template names."""
+        return {asset.object_key: asset.source for asset in self.file_assets}
 
     @property
     def resources(self) -> dict[str, dict]:
@@ -29,15 +45,20 @@ def read_stack(outdir: Path, stack_name: str) -> StackArtifact:
     if artifact is None or artifact["type"] != "aws:cloudformation:stack":
         raise KeyError(f"{outdir} holds no stack named {stack_name!r}")
     template = json.loads((outdir / artifact["properties"]["templateFile"]).read_text())
-    return StackArtifact(name=stack_name, template=template, assets=_file_assets(outdir, stack_name))
+    return StackArtifact(name=stack_name, template=template, file_assets=_file_assets(outdir, stack_name))
 
 
-def _file_assets(outdir: Path, stack_name: str) -> dict[str, Path]:
+def _file_assets(outdir: Path, stack_name: str) -> tuple[FileAsset, ...]:
     asset_manifest = outdir / f"{stack_name}.assets.json"
     if not asset_manifest.exists():
-        return {}
-    assets = {}
-    for entry in json.loads(asset_manifest.read_text()).get("files", {}).values():
-        for destination in entry["destinations"].values():
-            assets[destination["objectKey"]] = outdir / entry["source"]["path"]
-    return assets
+        return ()
+    return tuple(
+        FileAsset(
+            source=outdir / entry["source"]["path"],
+            packaging=entry["source"].get("packaging", "file"),
+            bucket_name=destination["bucketName"],
+            object_key=destination["objectKey"],
+        )
+        for entry in json.loads(asset_manifest.read_text()).get("files", {}).values()
+        for destination in entry["destinations"].values()
+    )

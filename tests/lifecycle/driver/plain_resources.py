@@ -1,21 +1,16 @@
 """The non-custom resources of a CDK stack, provisioned on moto or recorded by name.
 
 S3 buckets, bucket policies, IAM roles and policies become real moto resources, because the
-handler and the Personalize emulator read them. The CDK BucketDeployment copies its asset into
-the destination bucket as the real one would. Everything else (functions, log groups, state
+handler and the Personalize emulator read them. Everything else (functions, log groups, state
 machines, keys) only gets a name and an ARN, which is all the stack's references need.
 """
 
 import hashlib
 import json
 import uuid
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..local_aws import ACCOUNT_ID, REGION, client
-from .cloud_assembly import StackArtifact
 
 
 @dataclass
@@ -25,12 +20,10 @@ class Provisioned:
 
 
 class PlainResources:
-    def __init__(self, aws_endpoint_url: str, stack_name: str, artifact_of: Callable[[], StackArtifact]):
+    def __init__(self, aws_endpoint_url: str, stack_name: str):
         self._s3 = client("s3", aws_endpoint_url)
         self._iam = client("iam", aws_endpoint_url)
         self._stack_name = stack_name
-        self._artifact_of = artifact_of
-        """The stack artifact being deployed: BucketDeployment reads its assets from it."""
 
     def create(self, logical_id: str, resource_type: str, properties: dict) -> Provisioned:
         name = _physical_name(self._stack_name, logical_id)
@@ -91,8 +84,6 @@ class PlainResources:
             self._iam.update_assume_role_policy(
                 RoleName=current.physical_id, PolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"])
             )
-        elif resource_type == "Custom::CDKBucketDeployment":
-            self._deploy_bucket(properties)
 
     def delete(self, resource_type: str, properties: dict, current: Provisioned) -> None:
         if resource_type == "AWS::S3::Bucket":
@@ -122,32 +113,6 @@ class PlainResources:
     def _attach(self, policy_arn: str, properties: dict) -> None:
         for role in properties.get("Roles", []):
             self._iam.attach_role_policy(RoleName=role, PolicyArn=policy_arn)
-
-    def _deploy_bucket(self, properties: dict) -> None:
-        bucket = properties["DestinationBucketName"]
-        prefix = properties.get("DestinationBucketKeyPrefix", "")
-        artifact: StackArtifact = self._artifact_of()
-        deployed = set()
-        for object_key in properties["SourceObjectKeys"]:
-            for key, body in _asset_files(artifact.asset(object_key)):
-                self._s3.put_object(Bucket=bucket, Key=prefix + key, Body=body)
-                deployed.add(prefix + key)
-        if str(properties.get("Prune", "true")).lower() == "true":
-            for item in self._s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
-                if item["Key"] not in deployed:
-                    self._s3.delete_object(Bucket=bucket, Key=item["Key"])
-
-
-def _asset_files(source: Path):
-    if source.is_dir():
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                yield path.relative_to(source).as_posix(), path.read_bytes()
-        return
-    with zipfile.ZipFile(source) as archive:
-        for name in sorted(archive.namelist()):
-            if not name.endswith("/"):
-                yield name, archive.read(name)
 
 
 def _physical_name(stack_name: str, logical_id: str) -> str:

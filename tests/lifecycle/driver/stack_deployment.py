@@ -19,8 +19,9 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ..local_aws import ACCOUNT_ID, CREDENTIALS, REGION
+from ..local_aws import ACCOUNT_ID, CREDENTIALS, REGION, client
 from ..virtual_clock import VirtualClock
+from .asset_publishing import publish_file_assets
 from .cloud_assembly import StackArtifact
 from .cloudformation_endpoint import CloudFormationEndpoint
 from .intrinsics import NO_VALUE, ResolutionContext, references, resolve
@@ -30,7 +31,7 @@ from .provider_framework import ProviderFramework, Response, UserFunction, Waiti
 
 _CUSTOM_RESOURCE_TYPE = re.compile(r"^(Custom::.+|AWS::CloudFormation::CustomResource)$")
 # Custom resources of aws-cdk-lib itself, modelled directly instead of through their Lambda code.
-_BUILT_IN_CUSTOM_TYPES = frozenset({"Custom::CDKBucketDeployment", "Custom::S3AutoDeleteObjects"})
+_BUILT_IN_CUSTOM_TYPES = frozenset({"Custom::S3AutoDeleteObjects"})
 _MAX_RESPONSE_BYTES = 4096
 _MAX_PHYSICAL_ID_BYTES = 1024
 _DEFAULT_SERVICE_TIMEOUT_SECONDS = 3600
@@ -151,7 +152,8 @@ class StackDeployment:
             "AWS_ENDPOINT_URL_EVENTBRIDGE": aws_endpoint_url,
             **(function_environment or {}),
         }
-        self._plain = PlainResources(aws_endpoint_url, stack_name, lambda: self._artifact)
+        self._plain = PlainResources(aws_endpoint_url, stack_name)
+        self._s3 = client("s3", aws_endpoint_url)
         self._artifact: StackArtifact | None = None
         self._parameters: dict = {}
         self._providers: dict[str, ProviderFramework] = {}
@@ -173,6 +175,8 @@ class StackDeployment:
         parameter_values = self._parameter_values(artifact.template, parameters or {})
         self._events = []
         previous = dict(self.resources)
+        # `cdk deploy` publishes the assets before it creates or updates the stack.
+        publish_file_assets(self._s3, artifact)
         self._artifact, self._parameters = artifact, parameter_values
         self._providers = {}
         self._set_status("UPDATE_IN_PROGRESS" if updating else "CREATE_IN_PROGRESS", "User Initiated")
