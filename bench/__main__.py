@@ -1,5 +1,5 @@
-"""python -m bench [--runs N] [--skip-synth] [--skip-scale] [--skip-handler] [--skip-waiting] [--skip-results]
-[--skip-suite]
+"""python -m bench [--runs N] [--baseline DIR] [--skip-synth] [--skip-upload] [--skip-scale] [--skip-handler]
+    [--skip-waiting] [--skip-results] [--skip-suite]
 
 Prints the machine, then one table: metric, value, target, verdict. Progress goes to stderr.
 """
@@ -7,25 +7,40 @@ Prints the machine, then one table: metric, value, target, verdict. Progress goe
 import argparse
 import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
-from . import handler_cost, machine, results_check, scale, suite_time, synth_cost, waiting
+from . import handler_cost, machine, results_check, scale, suite_time, synth_cost, upload_cost, waiting
 from .synth import QUIET_NODE
-from .table import render
+from .table import Row, render
 
-# name: (what it measures, how: runs -> rows); waiting and the suite are measured once (see their modules).
+
+def _ignoring_baseline(measure: Callable[[int], list[Row]]) -> Callable[[int, Path | None], list[Row]]:
+    return lambda runs, _baseline: measure(runs)
+
+
+# name: (what it measures, how: (runs, baseline checkout or None) -> rows); waiting and the suite are
+# measured once (see their modules).
 PARTS = {
     "synth": ("synth cost of the example app, an empty stack and a hand-written one", synth_cost.measure),
-    "scale": ("1 to 100 jobs in a stack, and the most that fit, with 1-hour and 12-hour timeouts", scale.measure),
-    "handler": ("handler asset size and cold import", handler_cost.measure),
+    "upload": (
+        "what a first deploy uploads besides the input, Lambda functions, a 1 GB input's synth",
+        upload_cost.measure,
+    ),
+    "scale": (
+        "1 to 100 jobs in a stack, and the most that fit, with 1-hour and 12-hour timeouts",
+        _ignoring_baseline(scale.measure),
+    ),
+    "handler": ("handler asset size and cold import", _ignoring_baseline(handler_cost.measure)),
     "waiting": (
         "deploy lag, Describe calls and wait segments on the emulator (virtual clock), 10 min to 11 h jobs",
-        lambda _runs: waiting.measure(),
+        lambda _runs, _baseline: waiting.measure(),
     ),
     "results": (
         "the results check's throughput and memory on moto S3, and 50 million records extrapolated",
-        results_check.measure,
+        _ignoring_baseline(results_check.measure),
     ),
-    "suite": ("the test suite, python -m pytest -n 2 (several minutes)", lambda _runs: suite_time.measure()),
+    "suite": ("the test suite, python -m pytest -n 2 (several minutes)", lambda _runs, _baseline: suite_time.measure()),
 }
 
 
@@ -33,6 +48,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of personalize-batch-constructs.")
     parser.add_argument(
         "--runs", type=int, default=3, help="timed runs per variant; the table shows medians (default 3)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of another commit: its synth and upload figures side by side with this one's",
     )
     for name, (what, _) in PARTS.items():
         parser.add_argument(f"--skip-{name}", action="store_true", help=f"skip {what}")
@@ -45,7 +65,7 @@ def main() -> int:
     rows = []
     for name, (_, run) in PARTS.items():
         if not getattr(arguments, f"skip_{name}"):
-            rows.extend(run(arguments.runs))
+            rows.extend(run(arguments.runs, arguments.baseline))
     print("\n".join(machine.describe()))
     print(
         f"Runs: {arguments.runs} per variant, variants interleaved; "

@@ -16,11 +16,12 @@ class SynthError(RuntimeError):
     """The app failed to synthesize; the message ends with the last lines it printed."""
 
 
-def synth(command: list[str], outdir: Path) -> float:
-    """Run ``command`` (an app) from the repository root into ``outdir``; its wall time in seconds."""
-    env = {**os.environ, **QUIET_NODE, "CDK_OUTDIR": str(outdir)}
+def synth(command: list[str], outdir: Path, *, checkout: Path = REPOSITORY, env: dict[str, str] | None = None) -> float:
+    """Run ``command`` (an app) from the root of ``checkout`` (this repository unless told), with
+    that checkout's library first on the path, into ``outdir``; its wall time in seconds."""
+    env = {**os.environ, **QUIET_NODE, **(env or {}), "CDK_OUTDIR": str(outdir), "PYTHONPATH": str(checkout)}
     start = time.perf_counter()
-    finished = subprocess.run(command, cwd=REPOSITORY, env=env, capture_output=True, text=True)
+    finished = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if finished.returncode != 0:
         last_lines = "\n".join(finished.stderr.strip().splitlines()[-5:])
