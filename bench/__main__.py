@@ -10,7 +10,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import handler_cost, machine, results_check, scale, suite_time, synth_cost, upload_cost, waiting
+from . import (
+    handler_cost,
+    large_input_deploy,
+    machine,
+    results_check,
+    scale,
+    suite_time,
+    synth_cost,
+    upload_cost,
+    waiting,
+)
 from .synth import QUIET_NODE
 from .table import Row, render
 
@@ -26,6 +36,10 @@ PARTS = {
     "upload": (
         "what a first deploy uploads besides the input, Lambda functions, a 1 GB input's synth",
         upload_cost.measure,
+    ),
+    "large-deploy": (
+        "a 1 GB input file deployed on the lifecycle test bed (writes 1 GB to a temp folder, minutes)",
+        lambda _runs, _baseline: large_input_deploy.measure(),
     ),
     "scale": (
         "1 to 100 jobs in a stack, and the most that fit, with 1-hour and 12-hour timeouts",
@@ -64,7 +78,7 @@ def main() -> int:
 
     rows = []
     for name, (_, run) in PARTS.items():
-        if not getattr(arguments, f"skip_{name}"):
+        if not getattr(arguments, f"skip_{name.replace('-', '_')}"):
             rows.extend(run(arguments.runs, arguments.baseline))
     print("\n".join(machine.describe()))
     print(

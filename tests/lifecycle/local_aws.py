@@ -5,6 +5,7 @@ import logging
 from collections.abc import Iterator
 
 import boto3
+import botocore.client
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 from moto.server import ThreadedMotoServer
@@ -48,3 +49,22 @@ def client(service_name: str, endpoint_url: str):
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         aws_session_token=CREDENTIALS["AWS_SESSION_TOKEN"],
     )
+
+
+@contextlib.contextmanager
+def recorded_s3_calls() -> Iterator[list[tuple[str, dict]]]:
+    """Every S3 call made in this process (handler, emulator, driver), as (operation, params),
+    while in the block: what the handler sent, whatever the server would log."""
+    calls: list[tuple[str, dict]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "s3":
+            calls.append((operation_name, dict(api_params)))
+        return original(self, operation_name, api_params)
+
+    botocore.client.BaseClient._make_api_call = recording
+    try:
+        yield calls
+    finally:
+        botocore.client.BaseClient._make_api_call = original

@@ -1,10 +1,9 @@
 """Local input on the test bed: the file assets are published as the CDK CLI does, and the
 stack's provider copies them server-side into the input folder through the real handler."""
 
-import botocore.client
 import pytest
 
-from .local_aws import client
+from .local_aws import client, recorded_s3_calls
 from .scenario_app import CHANGED_FOLDER_FILES, FOLDER_FILES, FOLDER_STACK
 
 ASSET_BUCKET = "cdk-hnb659fds-assets-123456789012-us-east-1"
@@ -12,18 +11,9 @@ COPY_TYPE = "Custom::PersonalizeBatchInputCopy"
 
 
 @pytest.fixture
-def s3_calls(monkeypatch):
-    """Every S3 call made in this process (handler, emulator, driver) as (operation, params)."""
-    calls: list[tuple[str, dict]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "s3":
-            calls.append((operation_name, dict(api_params)))
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    return calls
+def s3_calls():
+    with recorded_s3_calls() as calls:
+        yield calls
 
 
 def _folder(aws_endpoint, stack) -> dict[str, bytes]:
