@@ -171,6 +171,10 @@ class _CopyPlan:
             log_job_event("input_copy_continues", self.folder_uri, copied=done, remaining=len(names) - done)
             manager.shutdown(cancel=True)
             return False
+        except BaseException:
+            # A failed copy fails the resource: cancel the others rather than leave them running.
+            manager.shutdown(cancel=True)
+            raise
         manager.shutdown()
         return True
 
