@@ -2,12 +2,14 @@
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 
 import boto3
 import botocore.client
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
@@ -31,6 +33,17 @@ def moto_server() -> Iterator[str]:
     # checks the service principal's grants itself, and IAM grants are the template tests' job.
     enforce_bucket_policy = FakeBucket.get_permission
     FakeBucket.get_permission = lambda bucket, action, resource: PermissionResult.NEUTRAL
+    # moto 5.2's UploadPartCopy is not thread-safe: parallel part copies of one upload, as the
+    # handler sends them for a large input file, fail with "read of closed file". S3 takes them
+    # in parallel; here they take turns.
+    copy_part = S3Response.upload_part_copy
+    part_copies = threading.Lock()
+
+    def one_part_copy_at_a_time(self, *args, **kwargs):
+        with part_copies:
+            return copy_part(self, *args, **kwargs)
+
+    S3Response.upload_part_copy = one_part_copy_at_a_time
     server.start()
     try:
         host, port = server.get_host_and_port()
@@ -38,6 +51,7 @@ def moto_server() -> Iterator[str]:
     finally:
         server.stop()
         FakeBucket.get_permission = enforce_bucket_policy
+        S3Response.upload_part_copy = copy_part
 
 
 def client(service_name: str, endpoint_url: str):

@@ -59,7 +59,9 @@ def _job_resource(stack: StackArtifact, construct_id: str = "Nightly") -> str:
     return next(
         logical_id
         for logical_id, resource in stack.resources.items()
-        if resource["Type"].startswith("Custom::PersonalizeBatch") and logical_id.startswith(construct_id)
+        if resource["Type"].endswith("Job")
+        and resource["Type"].startswith("Custom::PersonalizeBatch")
+        and logical_id.startswith(construct_id)
     )
 
 

@@ -52,7 +52,7 @@ class Chain:
 def _chain(stack: StackArtifact) -> Chain:
     types = {logical_id: resource["Type"] for logical_id, resource in stack.resources.items()}
     (job,) = [
-        lid for lid, type_ in types.items() if type_.startswith("Custom::PersonalizeBatch") and type_ != WAIT_TYPE
+        lid for lid, type_ in types.items() if type_.startswith("Custom::PersonalizeBatch") and type_.endswith("Job")
     ]
     segments = sorted(
         (lid for lid, type_ in types.items() if type_ == WAIT_TYPE),
