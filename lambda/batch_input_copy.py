@@ -13,16 +13,25 @@ to the next one, so no invocation runs into its Lambda timeout at Personalize's 
 1 GB each.
 """
 
+from __future__ import annotations
+
 import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
-from boto3.s3.transfer import BaseSubscriber, TransferConfig, create_transfer_manager
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
 from error_classification import describe_error, error_code
 from job_log import log_job_event
+from provider_event import IsCompleteResponse, OnEventResponse
 from resource_handler import ResourceHandler
 from resource_properties import PropertyError, required
+from s3transfer.subscribers import BaseSubscriber
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from s3transfer.futures import TransferFuture
 
 SOURCE_METADATA_KEY = "personalize-batch-source"
 """The user metadata that names the asset a destination object was copied from."""
@@ -37,42 +46,32 @@ _PART_BYTES = 64 * 1024 * 1024
 _DELETE_BATCH = 1000
 """DeleteObjects takes at most 1,000 keys."""
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
-_NOT_COMPLETE = {"IsComplete": False}
+_NOT_COMPLETE: IsCompleteResponse = {"IsComplete": False}
 
 
 class BatchInputCopyHandler(ResourceHandler):
     """`Custom::PersonalizeBatchInputCopy`: SourceBucket, Files ([name, asset key] pairs),
     Bucket and Prefix (the input folder, ending in "/")."""
 
-    def __init__(self, event: dict, *, personalize, s3, cloudformation, clock, query_interval_seconds: float):
-        super().__init__(
-            event,
-            personalize=personalize,
-            cloudformation=cloudformation,
-            clock=clock,
-            query_interval_seconds=query_interval_seconds,
-        )
-        self._s3 = s3
-
-    def on_create(self) -> dict:
+    def on_create(self) -> OnEventResponse:
         return {"PhysicalResourceId": self._copy_plan().folder_uri}
 
-    def on_update(self) -> dict:
+    def on_update(self) -> OnEventResponse:
         # A new bucket or folder is a new physical id; CloudFormation's Delete of the old one
         # leaves the old folder alone, as the first copy never owned what was there before it.
         return self.on_create()
 
-    def on_delete(self) -> dict:
+    def on_delete(self) -> OnEventResponse:
         # The input stays for the job's record; a new input bucket empties itself on delete.
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
 
-    def is_create_complete(self) -> dict:
+    def is_create_complete(self) -> IsCompleteResponse:
         return self._copy_plan().advance(self._s3)
 
-    def is_update_complete(self) -> dict:
+    def is_update_complete(self) -> IsCompleteResponse:
         return self.is_create_complete()
 
-    def _copy_plan(self) -> "_CopyPlan":
+    def _copy_plan(self) -> _CopyPlan:
         return _CopyPlan.from_properties(self._properties)
 
 
@@ -85,7 +84,7 @@ class _CopyPlan:
         self.prefix = prefix
 
     @classmethod
-    def from_properties(cls, properties: dict) -> "_CopyPlan":
+    def from_properties(cls, properties: dict[str, Any]) -> _CopyPlan:
         prefix = required(properties, "Prefix")
         if not isinstance(prefix, str) or not prefix.endswith("/") or prefix.startswith("/"):
             # Pruning removes everything else under the prefix: it must be a folder, never the bucket.
@@ -107,7 +106,7 @@ class _CopyPlan:
     def folder_uri(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
-    def advance(self, s3) -> dict:
+    def advance(self, s3: S3Client) -> IsCompleteResponse:
         """Copy what is missing for one poll's budget; once all is there, delete the rest."""
         present = self._listing(s3)
         pending = self._pending(s3, present)
@@ -118,11 +117,11 @@ class _CopyPlan:
         log_job_event("input_copied", self.folder_uri, files=len(self.files), copied=len(pending), deleted=len(stale))
         return {"IsComplete": True}
 
-    def _listing(self, s3) -> set[str]:
+    def _listing(self, s3: S3Client) -> set[str]:
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
         return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
-    def _pending(self, s3, present: set[str]) -> list[str]:
+    def _pending(self, s3: S3Client, present: set[str]) -> list[str]:
         """The names whose destination is absent or holds another asset's content."""
         candidates = [name for name in self.files if self.prefix + name in present]
         with ThreadPoolExecutor(max_workers=_THREADS) as pool:
@@ -131,7 +130,7 @@ class _CopyPlan:
             )
         return [name for name in self.files if copied_from.get(name) != self.files[name]]
 
-    def _copied_from(self, s3, name: str) -> str | None:
+    def _copied_from(self, s3: S3Client, name: str) -> str | None:
         try:
             head = s3.head_object(Bucket=self.bucket, Key=self.prefix + name)
         except ClientError as error:
@@ -140,13 +139,13 @@ class _CopyPlan:
             raise RuntimeError(f"Could not read {self.folder_uri}{name}: {describe_error(error)}") from error
         return head.get("Metadata", {}).get(SOURCE_METADATA_KEY)
 
-    def _copy(self, s3, names: list[str]) -> bool:
+    def _copy(self, s3: S3Client, names: list[str]) -> bool:
         """Copy `names` in parallel; False when the budget ran out first (the rest is for the next poll)."""
         deadline = time.monotonic() + _COPY_BUDGET_SECONDS
         config = TransferConfig(
             multipart_threshold=_PART_BYTES, multipart_chunksize=_PART_BYTES, max_concurrency=_THREADS, use_threads=True
         )
-        finished: queue.Queue = queue.Queue()
+        finished: queue.Queue[TransferFuture] = queue.Queue()
         manager = create_transfer_manager(s3, config)
         try:
             futures = [
@@ -178,7 +177,7 @@ class _CopyPlan:
         manager.shutdown()
         return True
 
-    def _delete(self, s3, keys: list[str]) -> None:
+    def _delete(self, s3: S3Client, keys: list[str]) -> None:
         for start in range(0, len(keys), _DELETE_BATCH):
             batch = keys[start : start + _DELETE_BATCH]
             answer = s3.delete_objects(
@@ -200,14 +199,14 @@ class _BudgetSpent(Exception):
 class _Finished(BaseSubscriber):
     """Reports each finished copy (done or failed) to a queue."""
 
-    def __init__(self, finished: queue.Queue):
+    def __init__(self, finished: queue.Queue[TransferFuture]) -> None:
         self._finished = finished
 
-    def on_done(self, future, **kwargs) -> None:
+    def on_done(self, future: TransferFuture, **kwargs: Any) -> None:
         self._finished.put(future)
 
 
-def _raise_copy_error(future, source_uri: str, destination_uri: str) -> None:
+def _raise_copy_error(future: TransferFuture, source_uri: str, destination_uri: str) -> None:
     try:
         future.result()
     except ClientError as error:

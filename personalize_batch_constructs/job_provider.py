@@ -208,7 +208,7 @@ class JobProvider(Construct):
                 grants.grant(
                     ("role", self.handler_role.node.path, *actions),
                     resource,
-                    lambda actions=actions: iam.PolicyStatement(actions=actions),
+                    functools.partial(iam.PolicyStatement, actions=actions),
                     self.handler_role.add_to_policy,
                 )
         acknowledge_wildcards(

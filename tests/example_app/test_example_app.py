@@ -169,14 +169,19 @@ def test_example_job_uploads_the_sample_input(synths):
     properties = synth.job()["Properties"]
     assert properties["InputPath"]["Fn::Join"][1][-1] == "/input/users.json"
     assert str(properties["NumResults"]) == "10"
-    # The input asset is a zip of a folder holding exactly the sample file; InputVersion is its hash.
+    # The sample file is a file asset uploaded as it is, and the copy resource puts it in the input folder.
     files = json.loads((synth.outdir / f"{STACK}.assets.json").read_text())["files"]
-    asset = files[properties["InputVersion"]]
-    assert asset["source"]["packaging"] == "zip"
+    (copy,) = [r for r in synth.template["Resources"].values() if r["Type"] == "Custom::PersonalizeBatchInputCopy"]
+    ((name, object_key),) = copy["Properties"]["Files"]
+    assert name == "users.json" and copy["Properties"]["Prefix"] == "input/"
+    (asset,) = [
+        entry
+        for entry in files.values()
+        if entry["destinations"][next(iter(entry["destinations"]))]["objectKey"] == object_key
+    ]
+    assert asset["source"]["packaging"] == "file"
     staged = synth.outdir / asset["source"]["path"]
-    assert staged.is_dir()
-    assert [p.name for p in staged.iterdir()] == ["users.json"]
-    assert (staged / "users.json").read_bytes() == (REPO_ROOT / "example_input" / "users.json").read_bytes()
+    assert staged.read_bytes() == (REPO_ROOT / "example_input" / "users.json").read_bytes()
 
 
 def test_the_commented_segment_job_example_works_once_uncommented(synths):
