@@ -324,7 +324,11 @@ def test_a_failed_re_run_rolls_back_at_once_and_a_later_deploy_runs_the_job_agai
     statuses = {change.status: change.at for change in stack.status_history}
     assert statuses["UPDATE_ROLLBACK_COMPLETE"] - statuses["UPDATE_ROLLBACK_IN_PROGRESS"] <= QUERY_INTERVAL
     assert len(emulator.jobs()) == 2
-    sent = [(request["RequestType"], request["PhysicalResourceId"]) for request, _ in stack.requests[requests_before:]]
+    sent = [
+        (request["RequestType"], request["PhysicalResourceId"])
+        for request, _ in stack.requests[requests_before:]
+        if request["LogicalResourceId"] == job_resource
+    ]
     assert sent == [("Update", first.arn), ("Update", failed.arn)]  # the re-run, then the rollback's Update back
     # Personalize cannot undo a job, so the resource keeps the one the failed deploy started.
     assert stack.resources[job_resource].physical_id == failed.arn

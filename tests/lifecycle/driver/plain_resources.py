@@ -96,6 +96,13 @@ class PlainResources:
         elif resource_type == "AWS::IAM::Policy":
             for role in properties.get("Roles", []):
                 self._iam.delete_role_policy(RoleName=role, PolicyName=properties["PolicyName"])
+        elif resource_type == "AWS::IAM::ManagedPolicy":
+            for role in properties.get("Roles", []):
+                self._iam.detach_role_policy(RoleName=role, PolicyArn=current.physical_id)
+            for version in self._iam.list_policy_versions(PolicyArn=current.physical_id)["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    self._iam.delete_policy_version(PolicyArn=current.physical_id, VersionId=version["VersionId"])
+            self._iam.delete_policy(PolicyArn=current.physical_id)
         elif resource_type == "AWS::IAM::Role":
             for policy in self._iam.list_role_policies(RoleName=current.physical_id)["PolicyNames"]:
                 self._iam.delete_role_policy(RoleName=current.physical_id, PolicyName=policy)
