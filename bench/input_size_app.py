@@ -13,7 +13,10 @@ if __name__ == "__main__":
     BatchInferenceJob(
         stack,
         "Job",
-        solution_version_arn="arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
+        # The large-input deploy runs the job on the emulator, which knows only the versions it was given.
+        solution_version_arn=os.environ.get(
+            "BENCH_SOLUTION_VERSION_ARN", "arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c"
+        ),
         input=BatchInput.from_asset(os.environ["BENCH_INPUT_FILE"]),
     )
     app.synth()

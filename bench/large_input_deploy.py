@@ -37,7 +37,11 @@ def measure() -> list[Row]:
                 stream.write(block)
             stream.write(b"}\n")
         progress("large input deploy: synth")
-        synth(python_app(str(_APP)), Path(folder) / "cdk.out", env={"BENCH_INPUT_FILE": str(large)})
+        synth(
+            python_app(str(_APP)),
+            Path(folder) / "cdk.out",
+            env={"BENCH_INPUT_FILE": str(large), "BENCH_SOLUTION_VERSION_ARN": SOLUTION_VERSION_ARN},
+        )
         stack = read_stack(Path(folder) / "cdk.out", _STACK)
         with moto_server() as aws_endpoint, recorded_s3_calls() as calls:
             urllib.request.urlopen(urllib.request.Request(f"{aws_endpoint}/moto-api/reset", method="POST")).close()
@@ -63,8 +67,13 @@ def measure() -> list[Row]:
         judged(
             "1 GB input file: deploy on the lifecycle test bed",
             f"{result.status} in {seconds(elapsed)} wall, {part_copies} UploadPartCopy, "
-            f"{downloads} GetObject of the asset",
+            f"{downloads} GetObject of the asset{_first_failure(result.failure_reasons())}",
             "succeeds, no download",
             result.succeeded and downloads == 0,
         )
     ]
+
+
+def _first_failure(reasons: list[str]) -> str:
+    # A failed deploy says why in the row, so a miss is never a bare status.
+    return f"; first failure: {reasons[0].splitlines()[0][:300]}" if reasons else ""
