@@ -80,6 +80,7 @@ class JobProvider(Construct):
         on_event = self._handler_function("OnEventHandler", "index.on_event", code, Duration.minutes(4))
         is_complete = self._handler_function("IsCompleteHandler", "index.is_complete", code, Duration.minutes(3))
 
+        framework_roles = (self._lambda_role("FrameworkOnEventRole"), self._lambda_role("FrameworkWaiterRole"))
         self._provider = cr.Provider(
             self,
             "Provider",
@@ -89,8 +90,8 @@ class JobProvider(Construct):
             total_timeout=TOTAL_TIMEOUT,
             # Two roles: one shared by all three framework functions forms a dependency cycle
             # with the waiter state machine.
-            framework_on_event_role=self._lambda_role("FrameworkOnEventRole"),
-            framework_complete_and_timeout_role=self._lambda_role("FrameworkWaiterRole"),
+            framework_on_event_role=framework_roles[0],
+            framework_complete_and_timeout_role=framework_roles[1],
             log_group=self._log_group("FrameworkLogs"),
             disable_waiter_state_machine_logging=False,
             waiter_state_machine_log_options=cr.LogOptions(
@@ -105,16 +106,7 @@ class JobProvider(Construct):
         self.handler_role.add_to_policy(
             iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
         )
-        # find_child is typed IConstruct; these children are the Provider's own, of known types.
-        framework_functions = [
-            cast(lambda_.IFunction, self._provider.node.find_child(f"framework-{name}"))
-            for name in ("isComplete", "onTimeout")
-        ]
-        acknowledge_wildcards(
-            self,
-            resources=[f"{function.function_arn}:*" for function in (on_event, is_complete, *framework_functions)],
-            reason="CDK's Provider framework may invoke any version of its functions (ARN:*)",
-        )
+        self._acknowledge_framework_invokes(framework_roles, (on_event, is_complete))
 
         self._kinds: set[JobKind] = set()
         self._events_granted = False
@@ -243,6 +235,24 @@ class JobProvider(Construct):
             reason="Job names are made at deploy time from the request, so only the ARN prefix is known; "
             f"limited to {kind.arn_resource_type.replace('-', ' ')}s of this account and Region",
         )
+
+    def _acknowledge_framework_invokes(
+        self, framework_roles: tuple[iam.IRole, iam.IRole], handlers: tuple[lambda_.IFunction, lambda_.IFunction]
+    ) -> None:
+        """The Provider framework may invoke any version of the functions it calls (``ARN:*``)."""
+        # find_child is typed IConstruct; these children are the Provider's own, of known types.
+        waiter_functions = tuple(
+            cast(lambda_.IFunction, self._provider.node.find_child(f"framework-{name}"))
+            for name in ("isComplete", "onTimeout")
+        )
+        waiter_role = cast(iam.IRole, self._provider.node.find_child("waiter-state-machine").node.find_child("Role"))
+        invokers = ((framework_roles[0], handlers), (framework_roles[1], handlers), (waiter_role, waiter_functions))
+        for role, functions in invokers:
+            acknowledge_wildcards(
+                role,
+                resources=[f"{function.function_arn}:*" for function in functions],
+                reason="CDK's Provider framework may invoke any version of its functions (ARN:*)",
+            )
 
     def _lambda_role(self, construct_id: str) -> iam.Role:
         return iam.Role(self, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))

@@ -1,0 +1,50 @@
+"""The cdk-nag matrix: every combination of the options that change what the construct creates.
+
+Kept free of aws_cdk so the tests can name one test per stack without starting jsii.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+Input = Literal["File", "Folder", "Bucket"]
+"""``from_asset`` of a file, ``from_asset`` of a folder, ``from_bucket`` of a folder."""
+Key = Literal["Key", "NoKey"]
+"""``encryption_key`` given (a key of the app) or not."""
+Ownership = Literal["New", "Given"]
+"""The construct's new buckets and role, or buckets and a role the app defines."""
+Wait = Literal["Short", "Long", "NoWait"]
+"""A timeout of 30 minutes, 3 hours (a wait chain), or ``wait=False``."""
+Kind = Literal["Inference", "Segment"]
+"""``BatchInferenceJob`` or ``BatchSegmentJob``."""
+
+INPUTS: tuple[Input, ...] = ("File", "Folder", "Bucket")
+KEYS: tuple[Key, ...] = ("Key", "NoKey")
+OWNERSHIPS: tuple[Ownership, ...] = ("New", "Given")
+WAITS: tuple[Wait, ...] = ("Short", "Long", "NoWait")
+KINDS: tuple[Kind, ...] = ("Inference", "Segment")
+
+CONTROL_STACK = "UserWildcard"
+"""A stack with a job and the user's own wildcard policy, which cdk-nag must still report."""
+CONTROL_ROLE = "UserReader"
+"""The user's role in the control stack that holds the wildcards."""
+
+
+@dataclass(frozen=True)
+class Combination:
+    input: Input
+    key: Key
+    ownership: Ownership
+    wait: Wait
+    kind: Kind
+
+    @property
+    def stack_name(self) -> str:
+        return "-".join((self.input, self.key, self.ownership, self.wait, self.kind))
+
+
+COMBINATIONS: tuple[Combination, ...] = tuple(
+    Combination(*values) for values in itertools.product(INPUTS, KEYS, OWNERSHIPS, WAITS, KINDS)
+)

@@ -1,0 +1,168 @@
+"""Synthesizes the cdk-nag matrix (one stack per combination, plus the control stack) in one app
+under one cdk-nag major, and writes the findings of each stack as JSON.
+
+Run in its own process, as cdk-nag 2 and 3 are both the module ``cdk_nag`` and cannot share one
+jsii runtime: ``python -m tests.nag.matrix_app {2|3} OUTDIR REPORT``, with cdk-nag 2's folder
+first on ``PYTHONPATH`` for major 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_iam as iam  # noqa: E402
+from aws_cdk import aws_kms as kms  # noqa: E402
+from aws_cdk import aws_s3 as s3  # noqa: E402
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob  # noqa: E402
+from tests.construct.stacks import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, Inputs, write_inputs  # noqa: E402
+from tests.nag.matrix import COMBINATIONS, CONTROL_ROLE, CONTROL_STACK, Combination  # noqa: E402
+
+_PACK = "AwsSolutions"
+_WAITS: dict[str, dict[str, Any]] = {
+    "Short": {"timeout": cdk.Duration.minutes(30)},
+    "Long": {"timeout": cdk.Duration.hours(3)},
+    "NoWait": {"wait": False},
+}
+
+
+def _users_bucket(stack: cdk.Stack, key: kms.IKey | None) -> s3.Bucket:
+    """A bucket as a careful user defines it: nothing for cdk-nag to report on it."""
+    return s3.Bucket(
+        stack,
+        "Data",
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+        encryption_key=key,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        server_access_logs_prefix="access-logs/",
+    )
+
+
+def _add_combination(app: cdk.App, combination: Combination, inputs: Inputs) -> None:
+    stack = cdk.Stack(app, combination.stack_name)
+    key = kms.Key(stack, "Key", enable_key_rotation=True) if combination.key == "Key" else None
+    given = combination.ownership == "Given"
+    data = _users_bucket(stack, key) if given or combination.input == "Bucket" else None
+    asset_bucket = {"bucket": data, "key_prefix": "in/"} if given else {}
+    job_input = {
+        "File": lambda: BatchInput.from_asset(str(inputs.file), **asset_bucket),
+        "Folder": lambda: BatchInput.from_asset(str(inputs.folder), **asset_bucket),
+        "Bucket": lambda: BatchInput.from_bucket(data, "in/"),
+    }[combination.input]()
+    props: dict[str, Any] = {"input": job_input, **_WAITS[combination.wait]}
+    if key is not None:
+        props["encryption_key"] = key
+    if given:
+        props["output"] = BatchOutput.to_bucket(data, "out/")
+        props["role"] = iam.Role(stack, "PersonalizeRole", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com"))
+    if combination.kind == "Inference":
+        BatchInferenceJob(stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, **props)
+    else:
+        BatchSegmentJob(stack, "Job", solution_version_arn=SEGMENTATION_VERSION_ARN, **props)
+
+
+def _add_control(app: cdk.App, inputs: Inputs) -> None:
+    """A job next to the user's role with wildcards: on the job's own results, and Personalize's ``*``."""
+    stack = cdk.Stack(app, CONTROL_STACK)
+    job = BatchInferenceJob(
+        stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.file))
+    )
+    reader = iam.Role(stack, CONTROL_ROLE, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    job.grant_read_results(reader)
+    reader.add_to_policy(iam.PolicyStatement(actions=["personalize:*"], resources=["*"]))
+
+
+def build(app: cdk.App, inputs: Inputs) -> None:
+    for combination in COMBINATIONS:
+        _add_combination(app, combination, inputs)
+    _add_control(app, inputs)
+
+
+def _stack_of(path: str) -> str:
+    return path.strip("/").split("/", 1)[0]
+
+
+def _findings_under_nag2(app: cdk.App, outdir: Path) -> dict[str, Any]:
+    """cdk-nag 2: its Aspect reports each finding as an error or warning annotation."""
+    from cdk_nag import AwsSolutionsChecks
+
+    cdk.Aspects.of(app).add(AwsSolutionsChecks())
+    assembly = app.synth()
+    stacks: dict[str, Any] = {stack.stack_name: {"findings": [], "suppressed": 0} for stack in assembly.stacks}
+    for stack in assembly.stacks:
+        for message in stack.messages:
+            text = str(message.entry.data)
+            if text.startswith(f"{_PACK}-") and message.level != cdk.cx_api.SynthesisMessageLevel.INFO:
+                finding = text.split(":", 1)[0] if "]:" not in text else text.split("]:", 1)[0] + "]"
+                stacks[stack.stack_name]["findings"].append({"rule": finding, "path": message.id})
+    # Its report lists what each rule decided, "Suppressed" where an acknowledgement applied.
+    for report in outdir.glob(f"{_PACK}-*-NagReport.csv"):
+        with report.open(newline="") as stream:
+            for row in csv.DictReader(stream):
+                if row["Compliance"] == "Suppressed":
+                    stacks[_stack_of(row["Resource ID"])]["suppressed"] += 1
+    return stacks
+
+
+def _findings_under_nag3(app: cdk.App, outdir: Path) -> dict[str, Any]:
+    """cdk-nag 3: the Validations plugin fails synthesis and writes the violations to a report."""
+    from cdk_nag import AwsSolutionsChecks
+
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    try:
+        app.synth()
+    except Exception as error:  # noqa: BLE001 - a failed validation is what we read the report for
+        if "alidation" not in str(error):
+            raise
+    report = json.loads((outdir / "validation-report.json").read_text())
+    plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
+    stacks: dict[str, Any] = {
+        child.node.id: {"findings": [], "suppressed": 0} for child in app.node.children if cdk.Stack.is_stack(child)
+    }
+    plugin = plugins[_PACK]
+    for violation in plugin["violations"]:
+        for construct in violation["violatingConstructs"]:
+            finding = {"rule": violation["ruleName"], "path": construct["constructPath"]}
+            stacks[_stack_of(construct["constructPath"])]["findings"].append(finding)
+    for violation in plugin.get("suppressedViolations", []):
+        for construct in violation["violatingConstructs"]:
+            stacks[_stack_of(construct["constructPath"])]["suppressed"] += 1
+    return stacks
+
+
+def main(major: str, outdir: Path, report: Path) -> None:
+    inputs_dir = outdir.parent / "inputs"
+    inputs_dir.mkdir(parents=True, exist_ok=True)
+    inputs = write_inputs(inputs_dir)
+    context = {
+        "@aws-cdk/core:validationReportJson": True,
+        # As `cdk init` sets it: server access logs are delivered under a bucket policy, not an ACL.
+        "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    }
+    app = cdk.App(outdir=str(outdir), context=context)
+    build(app, inputs)
+    collect = {"2": _findings_under_nag2, "3": _findings_under_nag3}[major]
+    stacks = collect(app, outdir)
+    import cdk_nag
+
+    report.write_text(
+        json.dumps(
+            {"version": metadata.version("cdk-nag"), "module": cdk_nag.__file__, "stacks": stacks},
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))

@@ -1,0 +1,94 @@
+"""cdk-nag, both majors, on every combination of input, key, ownership, wait and job kind.
+
+The construct's internals cause no finding under cdk-nag 3 (the ``Validations`` plugin) nor under
+cdk-nag 2 (the ``AwsSolutionsChecks`` Aspect, which reads the ``cdk_nag`` metadata the library
+writes), while a wildcard the user adds next to a job is still reported by both.
+
+Each major synthesizes the whole matrix once, in its own process: both are the module
+``cdk_nag``. cdk-nag 2 is installed outside the venv, in ``.ci/nag2`` (``scripts/setup-dev``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .matrix import COMBINATIONS, CONTROL_ROLE, CONTROL_STACK
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NAG2_DIR = REPO_ROOT / ".ci" / "nag2"
+MAJORS = ("2", "3")
+
+
+def _start(major: str, workdir: Path) -> subprocess.Popen[str]:
+    path = [str(REPO_ROOT)]
+    if major == "2":
+        assert (NAG2_DIR / "cdk_nag").is_dir(), f"cdk-nag 2 is not installed in {NAG2_DIR}: run scripts/setup-dev"
+        path.insert(0, str(NAG2_DIR))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    command = [
+        sys.executable,
+        "-m",
+        "tests.nag.matrix_app",
+        major,
+        str(workdir / "cdk.out"),
+        str(workdir / "report.json"),
+    ]
+    return subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """Each major's findings per stack; both synthesize at once."""
+    workdirs = {major: tmp_path_factory.mktemp(f"nag{major}") for major in MAJORS}
+    started = {major: _start(major, workdir) for major, workdir in workdirs.items()}
+    results = {}
+    for major, process in started.items():
+        output, _ = process.communicate(timeout=900)
+        assert process.returncode == 0, f"cdk-nag {major} matrix app failed:\n{output[-5000:]}"
+        results[major] = json.loads((workdirs[major] / "report.json").read_text())
+    return results
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_the_matrix_ran_under_that_major(reports: dict[str, dict[str, Any]], major: str) -> None:
+    report = reports[major]
+    assert report["version"].split(".")[0] == major, report["version"]
+    if major == "2":
+        assert Path(report["module"]).is_relative_to(NAG2_DIR), report["module"]
+    assert sorted(report["stacks"]) == sorted([*(c.stack_name for c in COMBINATIONS), CONTROL_STACK])
+
+
+@pytest.mark.parametrize("major", MAJORS)
+@pytest.mark.parametrize("stack", [combination.stack_name for combination in COMBINATIONS])
+def test_no_finding_from_the_construct(reports: dict[str, dict[str, Any]], major: str, stack: str) -> None:
+    result = reports[major]["stacks"][stack]
+    assert result["findings"] == [], f"cdk-nag {major} on {stack}:\n" + "\n".join(
+        f"  {finding['rule']} at {finding['path']}" for finding in result["findings"]
+    )
+    # Zero because acknowledgements applied, not because no rule looked at the construct.
+    assert result["suppressed"] > 0
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_a_users_wildcard_next_to_a_job_is_still_reported(reports: dict[str, dict[str, Any]], major: str) -> None:
+    findings = reports[major]["stacks"][CONTROL_STACK]["findings"]
+    rules = {finding["rule"] for finding in findings}
+    # The user's Personalize "*" and grant_read_results' wildcards on the job's own results folder:
+    # acknowledged on the construct's roles, still reported on the user's.
+    assert {
+        "AwsSolutions-IAM5[Action::personalize:*]",
+        "AwsSolutions-IAM5[Resource::*]",
+        "AwsSolutions-IAM5[Action::s3:GetObject*]",
+        "AwsSolutions-IAM5[Resource::<JobOutputBucket44705424.Arn>/results/*]",
+    } <= rules, rules
+    elsewhere = [f for f in findings if not f["path"].strip("/").startswith(f"{CONTROL_STACK}/{CONTROL_ROLE}/")]
+    assert elsewhere == []
