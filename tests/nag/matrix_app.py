@@ -28,6 +28,7 @@ from tests.construct.stacks import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_AR
 from tests.nag.matrix import COMBINATIONS, CONTROL_ROLE, CONTROL_STACK, Combination  # noqa: E402
 
 _PACK = "AwsSolutions"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 _WAITS: dict[str, dict[str, Any]] = {
     "Short": {"timeout": cdk.Duration.minutes(30)},
     "Long": {"timeout": cdk.Duration.hours(3)},
@@ -145,11 +146,9 @@ def main(major: str, outdir: Path, report: Path) -> None:
     inputs_dir = outdir.parent / "inputs"
     inputs_dir.mkdir(parents=True, exist_ok=True)
     inputs = write_inputs(inputs_dir)
-    context = {
-        "@aws-cdk/core:validationReportJson": True,
-        # As `cdk init` sets it: server access logs are delivered under a bucket policy, not an ACL.
-        "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
-    }
+    # An app as `cdk init` makes it: cdk.json's feature flags (server access logs delivered under a
+    # bucket policy, aspects stabilization) and the JSON validation report.
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
     build(app, inputs)
     collect = {"2": _findings_under_nag2, "3": _findings_under_nag3}[major]
