@@ -94,26 +94,53 @@ def _stack_of(path: str) -> str:
     return path.strip("/").split("/", 1)[0]
 
 
+def _synth_failing_on_findings(app: cdk.App) -> None:
+    """Synthesizes; a failure of the validation that findings cause is what the reports are read for."""
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "alidation" not in str(error):
+            raise
+
+
+def _annotations(app: cdk.App, path: str) -> list[str]:
+    """The cdk-nag error and warning annotations on the construct at ``path``."""
+    construct: Any = app
+    for part in path.split("/"):
+        construct = construct.node.find_child(part)
+    return [
+        str(entry.data)
+        for entry in construct.node.metadata
+        if entry.type in ("aws:cdk:error", "aws:cdk:warning") and str(entry.data).startswith(f"{_PACK}-")
+    ]
+
+
 def _findings_under_nag2(app: cdk.App, outdir: Path) -> dict[str, Any]:
-    """cdk-nag 2: its Aspect reports each finding as an error or warning annotation."""
+    """cdk-nag 2: its Aspect annotates each finding (failing synthesis on an error) and writes a
+    report per stack of what each rule decided on each resource."""
     from cdk_nag import AwsSolutionsChecks
 
     cdk.Aspects.of(app).add(AwsSolutionsChecks())
-    assembly = app.synth()
-    stacks: dict[str, Any] = {stack.stack_name: {"findings": [], "suppressed": 0} for stack in assembly.stacks}
-    for stack in assembly.stacks:
-        for message in stack.messages:
-            text = str(message.entry.data)
-            if text.startswith(f"{_PACK}-") and message.level != cdk.cx_api.SynthesisMessageLevel.INFO:
-                finding = text.split(":", 1)[0] if "]:" not in text else text.split("]:", 1)[0] + "]"
-                stacks[stack.stack_name]["findings"].append({"rule": finding, "path": message.id})
-    # Its report lists what each rule decided, "Suppressed" where an acknowledgement applied.
+    _synth_failing_on_findings(app)
+    stacks: dict[str, Any] = {_stack_of(child.node.path): {"findings": [], "suppressed": 0} for child in _stacks(app)}
+    flagged: set[str] = set()
     for report in outdir.glob(f"{_PACK}-*-NagReport.csv"):
         with report.open(newline="") as stream:
             for row in csv.DictReader(stream):
                 if row["Compliance"] == "Suppressed":
                     stacks[_stack_of(row["Resource ID"])]["suppressed"] += 1
+                elif row["Compliance"] == "Non-Compliant":
+                    flagged.add(row["Resource ID"])
+    # The report names the rule; the annotation also names the finding (``IAM5[Action::s3:*]``).
+    for path in sorted(flagged):
+        for text in _annotations(app, path):
+            rule = text.split("]:", 1)[0] + "]" if "]:" in text else text.split(":", 1)[0]
+            stacks[_stack_of(path)]["findings"].append({"rule": rule, "path": path})
     return stacks
+
+
+def _stacks(app: cdk.App) -> list[cdk.Stack]:
+    return [child for child in app.node.children if cdk.Stack.is_stack(child)]
 
 
 def _findings_under_nag3(app: cdk.App, outdir: Path) -> dict[str, Any]:
@@ -121,16 +148,10 @@ def _findings_under_nag3(app: cdk.App, outdir: Path) -> dict[str, Any]:
     from cdk_nag import AwsSolutionsChecks
 
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    try:
-        app.synth()
-    except Exception as error:  # noqa: BLE001 - a failed validation is what we read the report for
-        if "alidation" not in str(error):
-            raise
+    _synth_failing_on_findings(app)
     report = json.loads((outdir / "validation-report.json").read_text())
     plugins = {plugin["pluginName"]: plugin for plugin in report["pluginReports"]}
-    stacks: dict[str, Any] = {
-        child.node.id: {"findings": [], "suppressed": 0} for child in app.node.children if cdk.Stack.is_stack(child)
-    }
+    stacks: dict[str, Any] = {_stack_of(child.node.path): {"findings": [], "suppressed": 0} for child in _stacks(app)}
     plugin = plugins[_PACK]
     for violation in plugin["violations"]:
         for construct in violation["violatingConstructs"]:
@@ -147,7 +168,7 @@ def main(major: str, outdir: Path, report: Path) -> None:
     inputs_dir.mkdir(parents=True, exist_ok=True)
     inputs = write_inputs(inputs_dir)
     # An app as `cdk init` makes it: cdk.json's feature flags (server access logs delivered under a
-    # bucket policy, aspects stabilization) and the JSON validation report.
+    # bucket policy, error annotations failing synthesis) and the JSON validation report.
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
     build(app, inputs)
