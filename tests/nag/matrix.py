@@ -9,8 +9,9 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-Input = Literal["File", "Folder", "Bucket"]
-"""``from_asset`` of a file, ``from_asset`` of a folder, ``from_bucket`` of a folder."""
+Input = Literal["File", "Folder", "ManyFiles", "Bucket"]
+"""``from_asset`` of a file, of a folder, of a folder of more files than the input copy grants one
+by one (its read of the asset bucket is a wildcard), and ``from_bucket`` of a folder."""
 Key = Literal["Key", "NoKey"]
 """``encryption_key`` given (a key of the app) or not."""
 Ownership = Literal["New", "Given"]
@@ -46,5 +47,10 @@ class Combination:
 
 
 COMBINATIONS: tuple[Combination, ...] = tuple(
-    Combination(*values) for values in itertools.product(INPUTS, KEYS, OWNERSHIPS, WAITS, KINDS)
+    Combination(*values)
+    for values in (
+        *itertools.product(INPUTS, KEYS, OWNERSHIPS, WAITS, KINDS),
+        # Only the copy's grants change with the number of files: key and ownership are what vary them.
+        *itertools.product(("ManyFiles",), KEYS, OWNERSHIPS, ("Short",), ("Inference",)),
+    )
 )

@@ -24,6 +24,7 @@ from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob  # noqa: E402
+from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX  # noqa: E402
 from tests.construct.stacks import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, Inputs, write_inputs  # noqa: E402
 from tests.nag.matrix import COMBINATIONS, CONTROL_ROLE, CONTROL_STACK, Combination  # noqa: E402
 
@@ -50,7 +51,16 @@ def _users_bucket(stack: cdk.Stack, key: kms.IKey | None) -> s3.Bucket:
     )
 
 
-def _add_combination(app: cdk.App, combination: Combination, inputs: Inputs) -> None:
+def _write_many_files(root: Path) -> Path:
+    """A folder of one file more than the input copy grants one by one."""
+    folder = root / "many"
+    folder.mkdir(exist_ok=True)
+    for index in range(EXACT_ASSET_GRANTS_MAX + 1):
+        (folder / f"part-{index:02}.json").write_text(f'{{"userId": "{index}"}}\n')
+    return folder
+
+
+def _add_combination(app: cdk.App, combination: Combination, inputs: Inputs, many_files: Path) -> None:
     stack = cdk.Stack(app, combination.stack_name)
     key = kms.Key(stack, "Key", enable_key_rotation=True) if combination.key == "Key" else None
     given = combination.ownership == "Given"
@@ -59,6 +69,7 @@ def _add_combination(app: cdk.App, combination: Combination, inputs: Inputs) -> 
     job_input = {
         "File": lambda: BatchInput.from_asset(str(inputs.file), **asset_bucket),
         "Folder": lambda: BatchInput.from_asset(str(inputs.folder), **asset_bucket),
+        "ManyFiles": lambda: BatchInput.from_asset(str(many_files), **asset_bucket),
         "Bucket": lambda: BatchInput.from_bucket(data, "in/"),
     }[combination.input]()
     props: dict[str, Any] = {"input": job_input, **_WAITS[combination.wait]}
@@ -84,9 +95,9 @@ def _add_control(app: cdk.App, inputs: Inputs) -> None:
     reader.add_to_policy(iam.PolicyStatement(actions=["personalize:*"], resources=["*"]))
 
 
-def build(app: cdk.App, inputs: Inputs) -> None:
+def build(app: cdk.App, inputs: Inputs, many_files: Path) -> None:
     for combination in COMBINATIONS:
-        _add_combination(app, combination, inputs)
+        _add_combination(app, combination, inputs, many_files)
     _add_control(app, inputs)
 
 
@@ -171,7 +182,7 @@ def main(major: str, outdir: Path, report: Path) -> None:
     # bucket policy, error annotations failing synthesis) and the JSON validation report.
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     app = cdk.App(outdir=str(outdir), context=context)
-    build(app, inputs)
+    build(app, inputs, _write_many_files(inputs_dir))
     collect = {"2": _findings_under_nag2, "3": _findings_under_nag3}[major]
     stacks = collect(app, outdir)
     import cdk_nag
