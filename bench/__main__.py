@@ -47,7 +47,7 @@ PARTS = {
     ),
     "handler": ("handler asset size and cold import", _ignoring_baseline(handler_cost.measure)),
     "waiting": (
-        "deploy lag, Describe calls and wait segments on the emulator (virtual clock), 10 min to 11 h jobs",
+        "deploy lag, Describe calls and wait extensions on the emulator (virtual clock), 10 min to 11 h jobs",
         lambda _runs, _baseline: waiting.measure(),
     ),
     "results": (

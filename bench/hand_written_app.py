@@ -5,7 +5,7 @@ Secure input and output buckets (and the access-log bucket) with their policies,
 role and its policy, the upload of the example input, a custom_resources.Provider running the
 handler in lambda/, and one Custom::PersonalizeBatchInferenceJob with the library's properties,
 waiting up to 3 hours as app.py's job does: its own 58 minutes, then three
-Custom::PersonalizeBatchJobWait segments.
+Custom::PersonalizeBatchJobWait extensions.
 It is not cdk-nag clean (no acknowledgements) and makes no checks: it is what a team would
 write once for one job.
 """
@@ -131,10 +131,10 @@ def build(stack: cdk.Stack) -> None:
     for dependency in (upload, inputs.policy, outputs.policy, role, handler_role):
         job.node.add_dependency(dependency)
     last = job
-    for segment, share in enumerate((3480, 3480, 360), start=1):
+    for extension, share in enumerate((3480, 3480, 360), start=1):
         last = cdk.CustomResource(
             stack,
-            f"NightlyWait{segment}",
+            f"NightlyWait{extension}",
             service_token=provider.service_token,
             resource_type="Custom::PersonalizeBatchJobWait",
             service_timeout=cdk.Duration.hours(1),
@@ -142,11 +142,11 @@ def build(stack: cdk.Stack) -> None:
                 "JobArn": last.get_att_string("JobArn"),
                 "JobStatus": last.get_att_string("Status"),
                 "OutputPath": last.get_att_string("OutputPath"),
-                "Segment": segment,
+                "Extension": extension,
                 "TimeoutSeconds": share,
                 "TotalTimeoutSeconds": 10800,
                 "PollIntervalSeconds": 60,
-                "OnTimeout": "Fail" if segment == 3 else "Continue",
+                "OnTimeout": "Fail" if extension == 3 else "Continue",
             },
         )
     cdk.CfnOutput(stack, "JobArn", value=last.get_att_string("JobArn"))

@@ -1,7 +1,7 @@
 """Scale: many jobs in one stack sharing one input bucket, one output bucket and one role. What
 each extra job adds (resources, Lambda functions, synth time) and how many jobs fit one stack
 before a CloudFormation, S3 or IAM limit is hit: jobs with the default one-hour timeout, and
-jobs that wait up to 12 hours, each of them its own resource and 12 wait segments."""
+jobs that wait up to 12 hours, each of them its own resource and 12 wait extensions."""
 
 import math
 import re
@@ -20,7 +20,7 @@ RESOURCES_PER_JOB_TARGET = 2
 TIME_RATIO_TARGET = 2.0
 LONG_TIMEOUT_HOURS = 12
 LONG_SIZES = (1, 10)
-RESOURCES_PER_LONG_JOB_TARGET = 13  # the job's resource and 12 wait segments of 58 minutes
+RESOURCES_PER_LONG_JOB_TARGET = 13  # the job's resource and 12 wait extensions of 58 minutes
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _long_timeout_rows() -> list[Row]:
         judged(
             f"{label}: resources per extra job (R{last}-R{first})/{last - first}",
             f"{per_job:.2f}",
-            f"<= {RESOURCES_PER_LONG_JOB_TARGET} (job + 12 segments)",
+            f"<= {RESOURCES_PER_LONG_JOB_TARGET} (job + 12 extensions)",
             per_job <= RESOURCES_PER_LONG_JOB_TARGET,
         ),
         Row(f"{label}: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),

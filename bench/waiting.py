@@ -4,7 +4,7 @@ against moto and the Personalize emulator on a virtual clock, with jobs of growi
 example app.py (timeout 3 hours) for jobs it has time for, and bench/waiting_app.py with a
 12-hour timeout for longer ones; and that app with ``wait=False``, a deploy that only starts its job.
 
-A wait longer than CloudFormation's hour goes on in wait segments (Custom::PersonalizeBatchJobWait)
+A wait longer than CloudFormation's hour goes on in wait extensions (Custom::PersonalizeBatchJobWait)
 after the job's own resource, so the deploy's wait ends when the chain's last resource completes.
 
 Virtual time makes these numbers deterministic (they count seconds and calls, not machine
@@ -29,9 +29,9 @@ from .runs import progress
 from .synth import only_stack, python_app, synth
 from .table import MISSES, Row, judged
 
-JOB_TYPE = "Custom::PersonalizeBatchInferenceJob"
-WAIT_TYPE = "Custom::PersonalizeBatchJobWait"
-WAITING_TYPES = (JOB_TYPE, WAIT_TYPE)
+JOB_RESOURCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
+WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
+WAITING_RESOURCE_TYPES = (JOB_RESOURCE_TYPE, WAIT_RESOURCE_TYPE)
 DESCRIBE = "DescribeBatchInferenceJob"
 PENDING_SECONDS = 5 * 60
 POLL_INTERVAL_SECONDS = 60  # the construct's default poll_interval: the most a deploy should lag
@@ -76,7 +76,7 @@ class Wait:
     describe_times: list[float]
     """When each Describe call arrived."""
     chain: list[str]
-    """The resources that wait in turn, in order: the job's own, then its wait segments."""
+    """The resources that wait in turn, in order: the job's own, then its wait extensions."""
 
     @property
     def describes(self) -> int:
@@ -123,7 +123,7 @@ class Wait:
             (
                 event
                 for event in self.result.events
-                if event.resource_type in WAITING_TYPES
+                if event.resource_type in WAITING_RESOURCE_TYPES
                 and event.status == "CREATE_FAILED"
                 and "cancelled" not in event.reason
             ),
@@ -182,15 +182,15 @@ def _deploy(stack: StackArtifact, aws_endpoint: str, job_seconds: int) -> Wait:
 
 
 def _chain(stack: StackArtifact) -> list[str]:
-    """The stack's waiting resources in the order they wait: the job's, then segment 1, 2, ..."""
+    """The stack's waiting resources in the order they wait: the job's, then extension 1, 2, ..."""
     resources = stack.resources
-    (job,) = (logical_id for logical_id, resource in resources.items() if resource["Type"] == JOB_TYPE)
-    segments = sorted(
-        (int(resource["Properties"]["Segment"]), logical_id)
+    (job,) = (logical_id for logical_id, resource in resources.items() if resource["Type"] == JOB_RESOURCE_TYPE)
+    extensions = sorted(
+        (int(resource["Properties"]["Extension"]), logical_id)
         for logical_id, resource in resources.items()
-        if resource["Type"] == WAIT_TYPE
+        if resource["Type"] == WAIT_RESOURCE_TYPE
     )
-    return [job, *(logical_id for _, logical_id in segments)]
+    return [job, *(logical_id for _, logical_id in extensions)]
 
 
 def _both(waits: list[Wait], value) -> str:

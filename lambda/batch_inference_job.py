@@ -17,7 +17,7 @@ class BatchInferenceJobHandler(BatchJobHandler):
     arn_resource_type = "batch-inference-job"
     create_operation = "CreateBatchInferenceJob"
 
-    def _job_type_request(self) -> dict[str, Any]:
+    def _job_kind_request(self) -> dict[str, Any]:
         properties = self._properties
         theme_item_name = properties.get("ThemeItemNameField")
         return {

@@ -1,6 +1,6 @@
 """The lifecycle of a Personalize batch job as a CloudFormation custom resource.
 
-Shared by every job type; a subclass names the type and builds its request. Personalize can
+Shared by every job kind; a subclass names the kind and builds its request. Personalize can
 neither stop, delete nor rename a batch job, so Create starts one, an Update that changes what
 the job computes starts another (a new physical id: CloudFormation then deletes the old one),
 and Delete leaves the finished job and its results alone.
@@ -47,7 +47,7 @@ class BatchJobHandler(ResourceHandler):
     """Starts the job, then waits for it: to its end, or for the first share of a longer wait."""
 
     job_noun: str
-    """How messages name the job type, e.g. "Batch inference job"."""
+    """How messages name the job kind, e.g. "Batch inference job"."""
     arn_resource_type: str
     """The resource part of the job's ARN, e.g. "batch-inference-job"."""
     create_operation: str
@@ -87,8 +87,8 @@ class BatchJobHandler(ResourceHandler):
         # on_update hands StartedAt on only when it started a job.
         return self._wait_for_job() if "StartedAt" in self._event else self._existing_job_state()
 
-    def _job_type_request(self) -> dict[str, Any]:
-        """The request fields only this job type has."""
+    def _job_kind_request(self) -> dict[str, Any]:
+        """The request fields only this job kind has."""
         raise NotImplementedError
 
     def _create_job(self, request: dict[str, Any]) -> None:
@@ -129,7 +129,7 @@ class BatchJobHandler(ResourceHandler):
             "filterArn": properties.get("FilterArn"),
             "tags": properties.get("JobTags"),
         }
-        return drop_absent({**common, **self._job_type_request()})
+        return drop_absent({**common, **self._job_kind_request()})
 
     def _submit(self, request: dict[str, Any], arn: str) -> None:
         """Create the job, unless it exists; leave it for a later poll when Personalize is at its limit."""

@@ -3,8 +3,8 @@ CloudFormation's hour.
 
 The construct chains these after the job's resource. Each reads the job's ARN, last status, run
 folder and counts from the resource before it (Fn::GetAtt), so a replaced job changes every
-segment's properties and each waits again, for the new job; a segment after the job's end
-completes without a call. A segment that takes over a job which ended ACTIVE while its results
+extension's properties and each waits again, for the new job; an extension after the job's end
+completes without a call. An extension that takes over a job which ended ACTIVE while its results
 check was still reading (status CHECKING RESULTS) continues the check where it was left.
 """
 
@@ -20,7 +20,7 @@ from resource_handler import ResourceHandler
 from resource_properties import PropertyError, integer, required
 from run_finish import NO_COUNTS
 
-_JOB_TYPES: dict[str, type[BatchJobHandler]] = {
+_JOB_KINDS: dict[str, type[BatchJobHandler]] = {
     handler.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)
 }
 
@@ -47,19 +47,19 @@ class BatchJobWaitHandler(ResourceHandler):
 
     def _start_share(self) -> OnEventResponse:
         arn = self._job_arn()
-        segment = integer(self._properties, "Segment")
+        extension = integer(self._properties, "Extension")
         required(self._properties, "OutputPath")
         WaitPlan.from_properties(self._properties)
-        self._job_type(arn)
-        return {"PhysicalResourceId": f"{arn}/wait-{segment}", "StartedAt": self._clock()}
+        self._job_kind(arn)
+        return {"PhysicalResourceId": f"{arn}/wait-{extension}", "StartedAt": self._clock()}
 
     def _wait(self) -> IsCompleteResponse:
         arn = self._job_arn()
-        job_type = self._job_type(arn)
+        job_kind = self._job_kind(arn)
         folder = required(self._properties, "OutputPath")
         watch = JobWatch(
-            noun=job_type.job_noun,
-            describe=lambda job: job_type.describe(self._personalize, job),
+            noun=job_kind.job_noun,
+            describe=lambda job: job_kind.describe(self._personalize, job),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
             plan=WaitPlan.from_properties(self._properties),
@@ -67,27 +67,27 @@ class BatchJobWaitHandler(ResourceHandler):
             finish=self._run_finish(folder),
         )
         if self._properties.get("JobStatus") == ACTIVE or "StartedAt" not in self._event:
-            # The segment before saw the job end and checked it, or this is a rollback: no wait and no call.
+            # The extension before saw the job end and checked it, or this is a rollback: no wait and no call.
             counts = {name: str(self._properties.get(name, "")) for name in NO_COUNTS}
             return watch.result(arn, self._properties.get("JobStatus") or "UNKNOWN", counts)
-        return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_type, arn))
+        return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_kind, arn))
 
     def _job_arn(self) -> str:
         return str(required(self._properties, "JobArn"))
 
     @staticmethod
-    def _job_type(arn: str) -> type[BatchJobHandler]:
+    def _job_kind(arn: str) -> type[BatchJobHandler]:
         resource_type = arn.split(":", 5)[-1].split("/", 1)[0]
-        if resource_type not in _JOB_TYPES:
+        if resource_type not in _JOB_KINDS:
             raise PropertyError(
-                f"Property JobArn must be the ARN of a batch job ({', '.join(_JOB_TYPES)}), got {arn!r}"
+                f"Property JobArn must be the ARN of a batch job ({', '.join(_JOB_KINDS)}), got {arn!r}"
             )
-        return _JOB_TYPES[resource_type]
+        return _JOB_KINDS[resource_type]
 
     @staticmethod
-    def _not_found(job_type: type[BatchJobHandler], arn: str) -> IsCompleteResponse:
+    def _not_found(job_kind: type[BatchJobHandler], arn: str) -> IsCompleteResponse:
         # The job's own resource hands over only a job it started; retrying would not bring it back.
         log_job_event("job_not_found", arn)
         raise RuntimeError(
-            f"{job_type.job_noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
+            f"{job_kind.job_noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
         )

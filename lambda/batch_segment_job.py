@@ -17,7 +17,7 @@ class BatchSegmentJobHandler(BatchJobHandler):
     arn_resource_type = "batch-segment-job"
     create_operation = "CreateBatchSegmentJob"
 
-    def _job_type_request(self) -> dict[str, Any]:
+    def _job_kind_request(self) -> dict[str, Any]:
         return {}
 
     def _create_job(self, request: dict[str, Any]) -> None:

@@ -1,9 +1,9 @@
-"""Watching a batch job until it ends: shared by the job's own resource and the wait segments
+"""Watching a batch job until it ends: shared by the job's own resource and the wait extensions
 that continue its wait past CloudFormation's hour.
 
 Each resource waits for its share of the whole timeout, counted from its own start. When a
 share ends with the job still running, the resource either fails (the last share) or completes
-with the job's status so the next wait segment takes over.
+with the job's status so the next wait extension takes over.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 CHECKING_RESULTS = "CHECKING RESULTS"
-"""The status a resource hands to the next wait segment when its share ended during the results check."""
+"""The status a resource hands to the next wait extension when its share ended during the results check."""
 NOT_COMPLETE: IsCompleteResponse = {"IsComplete": False}
 # CloudFormation waits at most an hour for one resource; a chain of them waits at most 12 hours.
 _MAX_SHARE_SECONDS = 3600
@@ -48,7 +48,7 @@ class WaitPlan(NamedTuple):
     total_timeout_seconds: int
     """The whole wait the user asked for (TotalTimeoutSeconds, default the share): for messages."""
     continues: bool
-    """A wait segment takes over when this share ends (OnTimeout=Continue)."""
+    """A wait extension takes over when this share ends (OnTimeout=Continue)."""
     until_end: bool
     """False when the deploy only waits for the job to start (Wait=false)."""
 
@@ -135,7 +135,7 @@ class JobWatch:
         return NOT_COMPLETE
 
     def result(self, arn: str, status: str, counts: RunCounts | dict[str, str] | None = None) -> IsCompleteResponse:
-        """Complete, with the attributes the construct exposes and the next wait segment reads."""
+        """Complete, with the attributes the construct exposes and the next wait extension reads."""
         return {
             "IsComplete": True,
             "Data": {
@@ -156,7 +156,7 @@ class JobWatch:
         plan = self._plan
         if plan.continues:
             log_job_event("wait_continued", arn, status=status, waitedSeconds=plan.timeout_seconds)
-            # An unread status is not a terminal one: the next segment reads it again.
+            # An unread status is not a terminal one: the next extension reads it again.
             return self.result(arn, status or "UNKNOWN")
         raise self.timed_out(
             arn,

@@ -2,7 +2,7 @@
 
 In an update rollback CloudFormation sends each custom resource it updated an Update back to its
 previous properties. For a batch job that would start yet another job and wait hours for it,
-and for a wait segment it would wait again: both must answer at once instead.
+and for a wait extension it would wait again: both must answer at once instead.
 """
 
 from __future__ import annotations

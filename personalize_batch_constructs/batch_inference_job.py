@@ -11,7 +11,7 @@ from constructs import Construct
 from . import prop_checks
 from .batch_job import BatchJob, BatchJobProps
 from .job_kind import BATCH_INFERENCE
-from .job_mode import BatchJobMode
+from .job_mode import BatchInferenceJobMode
 
 _RANKING_INFLUENCE_KEYS = ("POPULARITY", "FRESHNESS")
 
@@ -25,7 +25,7 @@ class BatchInferenceJobProps(BatchJobProps, total=False):
     """User-Personalization ``explorationItemAgeCutOff`` in days, above 0 (default: the recipe's, 30)."""
     ranking_influence: Mapping[str, float]
     """Weights from 0 to 1 for ``POPULARITY`` and ``FRESHNESS`` (default: none)."""
-    mode: BatchJobMode
+    mode: BatchInferenceJobMode
     """``BATCH_INFERENCE`` or ``THEME_GENERATION`` (default: ``BATCH_INFERENCE``)."""
     theme_item_name_field: str
     """The items column with item names; required in ``THEME_GENERATION`` mode (default: none)."""
@@ -48,26 +48,26 @@ class BatchInferenceJob(BatchJob):
         self._define(scope, construct_id, props)
 
     @classmethod
-    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _job_kind_properties(cls, props: Mapping[str, Any]) -> dict[str, Any]:
         exploration_weight = props.get("exploration_weight")
         exploration_item_age_cut_off = props.get("exploration_item_age_cut_off")
         ranking_influence = props.get("ranking_influence")
-        mode = props.get("mode", BatchJobMode.BATCH_INFERENCE)
+        mode = props.get("mode", BatchInferenceJobMode.BATCH_INFERENCE)
         theme_item_name_field = props.get("theme_item_name_field")
         prop_checks.check_number("exploration_weight", exploration_weight, low=0, high=1)
         prop_checks.check_number("exploration_item_age_cut_off", exploration_item_age_cut_off, low=0, low_open=True)
         prop_checks.check_weights("ranking_influence", ranking_influence, _RANKING_INFLUENCE_KEYS)
-        if not isinstance(mode, BatchJobMode):
-            raise ValueError(f"mode must be one of {', '.join(m.name for m in BatchJobMode)}, got {mode!r}")
-        if mode == BatchJobMode.THEME_GENERATION and theme_item_name_field is None:
+        if not isinstance(mode, BatchInferenceJobMode):
+            raise ValueError(f"mode must be one of {', '.join(m.name for m in BatchInferenceJobMode)}, got {mode!r}")
+        if mode == BatchInferenceJobMode.THEME_GENERATION and theme_item_name_field is None:
             raise ValueError("theme_item_name_field is required when mode is THEME_GENERATION")
-        if mode != BatchJobMode.THEME_GENERATION and theme_item_name_field is not None:
+        if mode != BatchInferenceJobMode.THEME_GENERATION and theme_item_name_field is not None:
             raise ValueError("theme_item_name_field applies only when mode is THEME_GENERATION")
         prop_checks.check_column("theme_item_name_field", theme_item_name_field)
         return {
             "ItemExplorationConfig": _exploration_config(exploration_weight, exploration_item_age_cut_off),
             "RankingInfluence": dict(sorted(ranking_influence.items())) if ranking_influence else None,
-            "JobMode": mode.value if mode != BatchJobMode.BATCH_INFERENCE else None,
+            "JobMode": mode.value if mode != BatchInferenceJobMode.BATCH_INFERENCE else None,
             "ThemeItemNameField": theme_item_name_field,
         }
 

@@ -24,7 +24,7 @@ from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .location_overlap import check_results_apart_from_input
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role
-from .wait_chain import MAX_TIMEOUT, chain_wait_segments, first_share_properties, wait_shares
+from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properties, wait_shares
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 
@@ -56,7 +56,7 @@ class BatchJobProps(TypedDict, total=False):
     """Tags on each job, at most 200 (default: none)."""
     timeout: Duration
     """How long the deploy waits for the job, up to 12 hours; past 58 minutes the wait goes on in
-    wait segments, one resource per 58 minutes (default: one hour, of which 58 minutes are used)."""
+    wait extensions, one resource per 58 minutes (default: one hour, of which 58 minutes are used)."""
     wait: bool
     """Whether the deploy waits for the job to end; ``False`` starts it, waits only until
     Personalize accepts it, and leaves it running (default: ``True``)."""
@@ -96,7 +96,7 @@ class BatchJob(Construct):
         if not hasattr(type(self), "_kind"):
             raise TypeError("BatchJob is the shared base: create a BatchInferenceJob or a BatchSegmentJob")
         checked = self._check_common_props(construct_id, props)
-        job_properties = self._job_type_properties(props)
+        job_properties = self._job_kind_properties(props)
         super().__init__(scope, construct_id)
         check_arns_in_stack_environment(
             self, solution_version_arn=props["solution_version_arn"], filter_arn=props.get("filter_arn")
@@ -191,7 +191,7 @@ class BatchJob(Construct):
         ):
             if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
                 self._resource.node.add_dependency(dependency)
-        self._last_resource = chain_wait_segments(
+        self._last_resource = chain_wait_extensions(
             self,
             self._resource,
             service_token=provider.service_token,
@@ -262,7 +262,7 @@ class BatchJob(Construct):
         return grant
 
     @classmethod
-    def _job_type_properties(cls, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _job_kind_properties(cls, props: Mapping[str, Any]) -> dict[str, Any]:
         """Check the props only this kind has; the resource properties they become."""
         return {}
 

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 
-class BatchJobMode(StrEnum):
+class BatchInferenceJobMode(StrEnum):
     """What a batch inference job computes (the API's ``batchInferenceJobMode``)."""
 
     BATCH_INFERENCE = "BATCH_INFERENCE"

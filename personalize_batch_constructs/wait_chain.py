@@ -1,21 +1,21 @@
-"""Waits past CloudFormation's hour: a chain of wait segments after the job's own resource.
+"""Waits past CloudFormation's hour: a chain of wait extensions after the job's own resource.
 
 CloudFormation gives one custom resource at most an hour. A longer ``timeout`` is cut into
-shares of at most 58 minutes: the job's resource waits for the first, then each wait segment
+shares of at most 58 minutes: the job's resource waits for the first, then each wait extension
 (``Custom::PersonalizeBatchJobWait``, served by the same provider) waits for the next, the last
 one failing when its share ends with the job still running.
 
 Why a chain rather than a WaitCondition signalled by a polling state machine:
 
-- Re-runs: each segment reads the job's ARN and last status from the resource before it
+- Re-runs: each extension reads the job's ARN and last status from the resource before it
   (``Fn::GetAtt``). A replaced job, even one replaced by a token-valued prop that changes only
-  at deploy time, changes every segment's properties, so CloudFormation runs each again and it
+  at deploy time, changes every extension's properties, so CloudFormation runs each again and it
   waits for the new job. A WaitCondition and its handle cannot be updated: a new job would need
   new logical ids, which synthesis cannot derive from a value known only at deploy time.
-- Nothing new to run or secure: the stack's one provider, handler and role serve the segments,
+- Nothing new to run or secure: the stack's one provider, handler and role serve the extensions,
   with the poll schedule, error handling and messages the job's resource already has.
-- What an operator sees: each segment is a stack event, and a failure's reason (Personalize's,
-  or the timeout naming the job) is on the segment that saw it.
+- What an operator sees: each extension is a stack event, and a failure's reason (Personalize's,
+  or the timeout naming the job) is on the extension that saw it.
 
 The cost is one resource per share after the first (12 for 12 hours), and a few seconds of
 CloudFormation and Lambda at each handover.
@@ -33,7 +33,7 @@ RUN_COUNT_ATTRIBUTES = ("InputRecordCount", "RecordCount", "ErrorCount")
 """The results check's counts, handed from each resource of the chain to the next."""
 MAX_TIMEOUT = Duration.hours(12)
 """The longest wait, CloudFormation's own limit for a WaitCondition: the job's resource and 12
-wait segments."""
+wait extensions."""
 SHARE_SECONDS = int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())
 """One resource's share of a wait: it gives up two minutes before CloudFormation's hour so its
 message, naming the job, wins over the framework's generic "Operation timed out"."""
@@ -41,10 +41,10 @@ message, naming the job, wins over the framework's generic "Operation timed out"
 
 def wait_shares(timeout_seconds: int) -> list[int]:
     """``timeout_seconds`` cut into shares of at most ``SHARE_SECONDS``: the job's resource
-    waits for the first, one wait segment for each of the others.
+    waits for the first, one wait extension for each of the others.
 
     Up to an hour is one share, at most 58 minutes, as before waits could be longer: a default
-    one-hour timeout must not add a segment for its last two minutes.
+    one-hour timeout must not add an extension for its last two minutes.
     """
     if timeout_seconds <= int(TOTAL_TIMEOUT.to_seconds()):
         return [min(timeout_seconds, SHARE_SECONDS)]
@@ -59,7 +59,7 @@ def first_share_properties(shares: list[int]) -> dict[str, int | str]:
     return {"TimeoutSeconds": shares[0], "TotalTimeoutSeconds": sum(shares), "OnTimeout": "Continue"}
 
 
-def chain_wait_segments(
+def chain_wait_extensions(
     scope: Construct,
     job_resource: CustomResource,
     *,
@@ -68,8 +68,8 @@ def chain_wait_segments(
     poll_seconds: int,
     check_properties: dict[str, str],
 ) -> CustomResource:
-    """A wait segment for each share after the first; returns the chain's last resource, whose
-    attributes are the job's once it has ended. `check_properties` are what a segment needs to
+    """A wait extension for each share after the first; returns the chain's last resource, whose
+    attributes are the job's once it has ended. `check_properties` are what an extension needs to
     check the run's results when the job ends in its share."""
     previous = job_resource
     for number, share in enumerate(shares[1:], start=1):
@@ -84,7 +84,7 @@ def chain_wait_segments(
                 "OutputPath": previous.get_att_string("OutputPath"),
                 **{name: previous.get_att_string(name) for name in RUN_COUNT_ATTRIBUTES},
                 **check_properties,
-                "Segment": number,
+                "Extension": number,
                 "TimeoutSeconds": share,
                 "TotalTimeoutSeconds": sum(shares),
                 "PollIntervalSeconds": poll_seconds,

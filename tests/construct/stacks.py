@@ -20,9 +20,9 @@ from aws_cdk import aws_sqs as sqs  # noqa: E402
 
 from personalize_batch_constructs import (  # noqa: E402
     BatchInferenceJob,
+    BatchInferenceJobMode,
     BatchInput,
     BatchJob,
-    BatchJobMode,
     BatchOutput,
     BatchSegmentJob,
 )
@@ -119,7 +119,7 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         solution_version_arn=SOLUTION_VERSION_ARN_WITH_VERSION,
         input=BatchInput.from_asset(str(inputs.folder)),
         output=BatchOutput.to_bucket(results, "themes/"),
-        mode=BatchJobMode.THEME_GENERATION,
+        mode=BatchInferenceJobMode.THEME_GENERATION,
         theme_item_name_field="title",
         num_results=25.0,  # a whole float is a valid whole number
     )
@@ -227,7 +227,7 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         input=BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "token-input-bucket"), "users.json"),
     )
 
-    # Waits past the hour in wait segments, a wait just within it, and wait=False.
+    # Waits past the hour in wait extensions, a wait just within it, and wait=False.
     stack = built.stacks["Waits"] = cdk.Stack(app, "Waits")
     for name, construct_id, job_class, props in (
         ("almost_hour", "AlmostHour", BatchInferenceJob, {"timeout": cdk.Duration.seconds(3500)}),

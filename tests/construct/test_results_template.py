@@ -18,7 +18,7 @@ import completion_event  # noqa: E402
 import results_check  # noqa: E402
 import run_manifest  # noqa: E402
 
-WAIT_TYPE = "Custom::PersonalizeBatchJobWait"
+WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
 
 
 def _handler_statements(template: dict) -> list[dict]:
@@ -44,7 +44,7 @@ def test_record_and_error_counts_are_attributes_of_the_last_waiting_resource(syn
     assert outputs["Errors"]["Value"] == get_att(job_resource, "ErrorCount")
 
 
-def test_the_counts_of_a_chained_wait_are_those_of_its_last_segment(synth):
+def test_the_counts_of_a_chained_wait_are_those_of_its_last_extension(synth):
     job = synth.built.jobs["three_hours"]
     stack = Stack.of(job)
     assert stack.resolve(job.record_count) == get_att(job.node.find_child("Wait3"), "RecordCount")

@@ -19,8 +19,8 @@ from .cfn import (
 )
 from .stacks import FILTER_ARN, SEGMENTATION_VERSION_ARN
 
-SEGMENT_TYPE = "Custom::PersonalizeBatchSegmentJob"
-INFERENCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
+SEGMENT_RESOURCE_TYPE = "Custom::PersonalizeBatchSegmentJob"
+INFERENCE_RESOURCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
 ACCOUNT = {"Ref": "AWS::AccountId"}
 INFERENCE_ONLY = {"ItemExplorationConfig", "RankingInfluence", "JobMode", "ThemeItemNameField"}
 
@@ -53,8 +53,8 @@ def _kind_statement(api_name: str, arn_resource_type: str) -> dict:
 
 def test_a_segment_job_is_a_custom_resource_of_its_own_type(synth):
     template, resource = synth.job("segments")
-    assert resource["Type"] == SEGMENT_TYPE
-    assert not resources(template, INFERENCE_TYPE)
+    assert resource["Type"] == SEGMENT_RESOURCE_TYPE
+    assert not resources(template, INFERENCE_RESOURCE_TYPE)
 
 
 def test_defaults_write_the_shared_properties_and_leave_the_segment_size_to_personalize(synth):
@@ -83,7 +83,7 @@ def test_both_kinds_in_a_stack_share_one_provider(synth):
     template = synth.json["Mixed"]
     tokens = {
         canonical(r["Properties"]["ServiceToken"])
-        for t in (SEGMENT_TYPE, INFERENCE_TYPE)
+        for t in (SEGMENT_RESOURCE_TYPE, INFERENCE_RESOURCE_TYPE)
         for r in resources(template, t).values()
     }
     assert len(tokens) == 1

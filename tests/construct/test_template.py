@@ -43,7 +43,7 @@ from .stacks import (
     TWENTY,
 )
 
-JOB_TYPE = "Custom::PersonalizeBatchInferenceJob"
+JOB_RESOURCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
 PERSONALIZE = "personalize.amazonaws.com"
 ACCOUNT = {"Ref": "AWS::AccountId"}
 SOURCE_ACCOUNT = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
@@ -88,16 +88,16 @@ def personalize_statements(document: dict) -> list[dict]:
 
 
 def test_one_job_resource_of_the_custom_type_per_job(synth):
-    synth.templates["Defaults"].resource_count_is(JOB_TYPE, 1)
-    synth.templates["Full"].resource_count_is(JOB_TYPE, 2)
-    synth.templates["Byo"].resource_count_is(JOB_TYPE, 4)
-    synth.templates["Twenty"].resource_count_is(JOB_TYPE, TWENTY)
+    synth.templates["Defaults"].resource_count_is(JOB_RESOURCE_TYPE, 1)
+    synth.templates["Full"].resource_count_is(JOB_RESOURCE_TYPE, 2)
+    synth.templates["Byo"].resource_count_is(JOB_RESOURCE_TYPE, 4)
+    synth.templates["Twenty"].resource_count_is(JOB_RESOURCE_TYPE, TWENTY)
 
 
 def test_defaults_write_the_required_properties_only(synth):
     job = synth.built.jobs["defaults"]
     synth.templates["Defaults"].has_resource_properties(
-        JOB_TYPE,
+        JOB_RESOURCE_TYPE,
         {
             "ServiceToken": Match.any_value(),
             "ServiceTimeout": "3600",
@@ -572,12 +572,18 @@ def test_one_provider_per_stack_whatever_the_number_of_jobs(synth):
         if f["Properties"].get("Handler") in ("index.on_event", "index.is_complete")
     ]
     assert sorted(handlers) == ["index.is_complete", "index.on_event"]
-    tokens = {canonical(job["Properties"]["ServiceToken"]) for job in resources(twenty, JOB_TYPE).values()}
+    tokens = {canonical(job["Properties"]["ServiceToken"]) for job in resources(twenty, JOB_RESOURCE_TYPE).values()}
     assert len(tokens) == 1
     # Two jobs in one stack, too.
     synth.templates["Full"].resource_count_is("AWS::StepFunctions::StateMachine", 1)
     assert (
-        len({canonical(j["Properties"]["ServiceToken"]) for j in resources(synth.json["Full"], JOB_TYPE).values()}) == 1
+        len(
+            {
+                canonical(j["Properties"]["ServiceToken"])
+                for j in resources(synth.json["Full"], JOB_RESOURCE_TYPE).values()
+            }
+        )
+        == 1
     )
 
 

@@ -16,9 +16,9 @@ from aws_cdk.assertions import Template
 
 from personalize_batch_constructs import (
     BatchInferenceJob,
+    BatchInferenceJobMode,
     BatchInput,
     BatchJob,
-    BatchJobMode,
     BatchOutput,
     BatchSegmentJob,
 )
@@ -95,10 +95,10 @@ INFERENCE_BAD_PROPS = [
     ("exploration_weight", {"exploration_weight": 1.1}),
     ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": -1}),
     ("exploration_item_age_cut_off", {"exploration_item_age_cut_off": 0}),
-    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION}),
+    ("theme_item_name_field", {"mode": BatchInferenceJobMode.THEME_GENERATION}),
     ("theme_item_name_field", {"theme_item_name_field": "title"}),
-    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "1title"}),
-    ("theme_item_name_field", {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "item-name"}),
+    ("theme_item_name_field", {"mode": BatchInferenceJobMode.THEME_GENERATION, "theme_item_name_field": "1title"}),
+    ("theme_item_name_field", {"mode": BatchInferenceJobMode.THEME_GENERATION, "theme_item_name_field": "item-name"}),
     ("mode", {"mode": "THEME"}),
     ("ranking_influence", {"ranking_influence": {"POPULARITY": 0.3, "RECENCY": 0.2}}),
     ("ranking_influence", {"ranking_influence": {"POPULARITY": 1.5}}),
@@ -113,7 +113,7 @@ SEGMENT_BAD_PROPS = [
             ("exploration_weight", 0.3),
             ("exploration_item_age_cut_off", 30),
             ("ranking_influence", {"POPULARITY": 0.3}),
-            ("mode", BatchJobMode.THEME_GENERATION),
+            ("mode", BatchInferenceJobMode.THEME_GENERATION),
             ("theme_item_name_field", "title"),
         )
     ],
@@ -181,7 +181,7 @@ GOOD_PROPS = [
     {"ranking_influence": {"POPULARITY": 0, "FRESHNESS": 1}},
     {"job_name_prefix": "a" * 50},
     {"job_name_prefix": "0_a-b"},
-    {"mode": BatchJobMode.THEME_GENERATION, "theme_item_name_field": "_title2"},
+    {"mode": BatchInferenceJobMode.THEME_GENERATION, "theme_item_name_field": "_title2"},
     {"tags": {f"key{i}": "v" * 256 for i in range(199)} | {"k" * 128: ""}},
     {"timeout": Duration.hours(1), "poll_interval": Duration.hours(1)},
     {"timeout": Duration.seconds(10), "poll_interval": Duration.seconds(10)},
@@ -224,7 +224,7 @@ def test_exploration_values_reach_the_job_with_every_digit_written(stack, bucket
     }
 
 
-def test_the_longest_timeout_waits_in_twelve_segments_and_wait_false_in_none(stack, bucket_input):
+def test_the_longest_timeout_waits_in_twelve_extensions_and_wait_false_in_none(stack, bucket_input):
     longest = BatchInferenceJob(
         stack, "Longest", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, timeout=Duration.hours(12)
     )

@@ -1,5 +1,5 @@
 """Waits past CloudFormation's hour: the job's resource waits for the first share, then a chain of
-wait segments (``Custom::PersonalizeBatchJobWait``) for the others; ``wait=False`` waits for none.
+wait extensions (``Custom::PersonalizeBatchJobWait``) for the others; ``wait=False`` waits for none.
 
 The jobs are in the shared app's Waits stack (``stacks.py``); ``wait_shares`` is tested directly.
 """
@@ -15,7 +15,7 @@ from personalize_batch_constructs.wait_chain import first_share_properties, wait
 
 from .cfn import canonical, logical_id, resources
 
-WAIT_TYPE = "Custom::PersonalizeBatchJobWait"
+WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
 HOUR = 3600
 SHARE = 3480  # 58 minutes: the handler gives up two minutes before CloudFormation's hour
 WAIT_ONLY = {"TotalTimeoutSeconds", "OnTimeout", "Wait"}
@@ -23,8 +23,8 @@ WAIT_ONLY = {"TotalTimeoutSeconds", "OnTimeout", "Wait"}
 STACKS_WITHOUT_LONG_WAITS = ["Defaults", "Full", "Byo", "Twenty", "Segments", "Mixed", "Tokens"]
 
 
-def _segments(synth, name: str) -> list[tuple[str, dict]]:
-    """(logical id, resource) of a job's wait segments Wait1, Wait2, ... in order."""
+def _extensions(synth, name: str) -> list[tuple[str, dict]]:
+    """(logical id, resource) of a job's wait extensions Wait1, Wait2, ... in order."""
     job = synth.built.jobs[name]
     template, _ = synth.job(name)
     children = [child for child in job.node.children if re.fullmatch(r"Wait\d+", child.node.id)]
@@ -35,13 +35,15 @@ def _segments(synth, name: str) -> list[tuple[str, dict]]:
 
 
 def _chain(synth, name: str) -> list[str]:
-    """The logical ids of a job's resource and its wait segments, in order."""
-    return [logical_id(synth.built.jobs[name].node.find_child("Resource"))] + [lid for lid, _ in _segments(synth, name)]
+    """The logical ids of a job's resource and its wait extensions, in order."""
+    return [logical_id(synth.built.jobs[name].node.find_child("Resource"))] + [
+        lid for lid, _ in _extensions(synth, name)
+    ]
 
 
 def _shares(synth, name: str) -> list[int]:
     return [int(synth.props(name)["TimeoutSeconds"])] + [
-        int(resource["Properties"]["TimeoutSeconds"]) for _, resource in _segments(synth, name)
+        int(resource["Properties"]["TimeoutSeconds"]) for _, resource in _extensions(synth, name)
     ]
 
 
@@ -97,42 +99,42 @@ def test_a_job_waiting_at_most_an_hour_waits_in_its_own_resource_only(synth, nam
     props = synth.props(name)
     assert int(props["TimeoutSeconds"]) == timeout_seconds  # min(timeout, 3480)
     assert not WAIT_ONLY & set(props)
-    assert _segments(synth, name) == []
+    assert _extensions(synth, name) == []
 
 
 @pytest.mark.parametrize("stack", STACKS_WITHOUT_LONG_WAITS)
-def test_stacks_without_long_waits_have_no_wait_segment(synth, stack):
-    assert resources(synth.json[stack], WAIT_TYPE) == {}
+def test_stacks_without_long_waits_have_no_wait_extension(synth, stack):
+    assert resources(synth.json[stack], WAIT_RESOURCE_TYPE) == {}
 
 
-def test_the_waits_stack_has_exactly_the_segments_of_its_long_jobs(synth):
+def test_the_waits_stack_has_exactly_the_extensions_of_its_long_jobs(synth):
     expected = {
         lid
         for name in ("hour_and_second", "three_hours", "twelve_hours", "long_segment")
         for lid in _chain(synth, name)[1:]
     }
-    assert set(resources(synth.json["Waits"], WAIT_TYPE)) == expected
+    assert set(resources(synth.json["Waits"], WAIT_RESOURCE_TYPE)) == expected
     assert len(expected) == 1 + 3 + 12 + 2
 
 
 # ---------------------------------------------------------------------------------------------
-# Past the hour: the job's resource, then wait segments
+# Past the hour: the job's resource, then wait extensions
 
 
-def test_a_three_hour_job_waits_its_first_share_then_in_three_segments(synth):
+def test_a_three_hour_job_waits_its_first_share_then_in_three_extensions(synth):
     _, job = synth.job("three_hours")
     props = job["Properties"]
     assert (props["TimeoutSeconds"], props["TotalTimeoutSeconds"], props["OnTimeout"]) == (SHARE, 3 * HOUR, "Continue")
     assert "Wait" not in props
     chain = _chain(synth, "three_hours")
-    segments = _segments(synth, "three_hours")
-    assert len(segments) == 3
-    for number, ((lid, segment), share, on_timeout) in enumerate(
-        zip(segments, [SHARE, SHARE, 360], ["Continue", "Continue", "Fail"], strict=False), start=1
+    extensions = _extensions(synth, "three_hours")
+    assert len(extensions) == 3
+    for number, ((lid, extension), share, on_timeout) in enumerate(
+        zip(extensions, [SHARE, SHARE, 360], ["Continue", "Continue", "Fail"], strict=False), start=1
     ):
         previous = chain[number - 1]
-        assert segment["Type"] == WAIT_TYPE, lid
-        assert segment["Properties"] == {
+        assert extension["Type"] == WAIT_RESOURCE_TYPE, lid
+        assert extension["Properties"] == {
             "ServiceToken": props["ServiceToken"],
             "ServiceTimeout": "3600",
             "JobArn": {"Fn::GetAtt": [previous, "JobArn"]},
@@ -144,7 +146,7 @@ def test_a_three_hour_job_waits_its_first_share_then_in_three_segments(synth):
             "ErrorCount": {"Fn::GetAtt": [previous, "ErrorCount"]},
             "InputPath": props["InputPath"],
             "ConstructPath": "Waits/ThreeHours",
-            "Segment": number,
+            "Extension": number,
             "TimeoutSeconds": share,
             "TotalTimeoutSeconds": 3 * HOUR,
             "PollIntervalSeconds": 300,
@@ -152,47 +154,47 @@ def test_a_three_hour_job_waits_its_first_share_then_in_three_segments(synth):
         }, lid
 
 
-def test_a_twelve_hour_job_waits_in_twelve_segments(synth):
+def test_a_twelve_hour_job_waits_in_twelve_extensions(synth):
     shares = _shares(synth, "twelve_hours")
     assert shares == [SHARE] * 12 + [1440]
     assert sum(shares) == 12 * HOUR
     chain = _chain(synth, "twelve_hours")
-    segments = _segments(synth, "twelve_hours")
-    assert [resource["Properties"]["Segment"] for _, resource in segments] == list(range(1, 13))
-    assert [resource["Properties"]["OnTimeout"] for _, resource in segments] == ["Continue"] * 11 + ["Fail"]
-    for (lid, resource), previous in zip(segments, chain, strict=False):
+    extensions = _extensions(synth, "twelve_hours")
+    assert [resource["Properties"]["Extension"] for _, resource in extensions] == list(range(1, 13))
+    assert [resource["Properties"]["OnTimeout"] for _, resource in extensions] == ["Continue"] * 11 + ["Fail"]
+    for (lid, resource), previous in zip(extensions, chain, strict=False):
         assert resource["Properties"]["JobArn"] == {"Fn::GetAtt": [previous, "JobArn"]}, lid
         assert resource["Properties"]["TotalTimeoutSeconds"] == 12 * HOUR, lid
 
 
-def test_an_hour_and_a_second_adds_one_short_segment(synth):
+def test_an_hour_and_a_second_adds_one_short_extension(synth):
     assert _shares(synth, "hour_and_second") == [SHARE, 121]
     props = synth.props("hour_and_second")
     assert (props["TotalTimeoutSeconds"], props["OnTimeout"]) == (HOUR + 1, "Continue")
-    ((_, segment),) = _segments(synth, "hour_and_second")
-    assert (segment["Properties"]["OnTimeout"], segment["Properties"]["TotalTimeoutSeconds"]) == ("Fail", HOUR + 1)
+    ((_, extension),) = _extensions(synth, "hour_and_second")
+    assert (extension["Properties"]["OnTimeout"], extension["Properties"]["TotalTimeoutSeconds"]) == ("Fail", HOUR + 1)
 
 
-def test_a_segment_job_chains_the_same_wait_segments(synth):
+def test_a_segment_job_chains_the_same_wait_extensions(synth):
     _, job = synth.job("long_segment")
     assert job["Type"] == "Custom::PersonalizeBatchSegmentJob"
     assert (job["Properties"]["TotalTimeoutSeconds"], job["Properties"]["OnTimeout"]) == (9000, "Continue")
     assert _shares(synth, "long_segment") == [SHARE, SHARE, 2040]
     chain = _chain(synth, "long_segment")
-    segments = _segments(synth, "long_segment")
-    assert [resource["Type"] for _, resource in segments] == [WAIT_TYPE, WAIT_TYPE]
-    assert [resource["Properties"]["OnTimeout"] for _, resource in segments] == ["Continue", "Fail"]
-    for (lid, resource), previous in zip(segments, chain, strict=False):
+    extensions = _extensions(synth, "long_segment")
+    assert [resource["Type"] for _, resource in extensions] == [WAIT_RESOURCE_TYPE, WAIT_RESOURCE_TYPE]
+    assert [resource["Properties"]["OnTimeout"] for _, resource in extensions] == ["Continue", "Fail"]
+    for (lid, resource), previous in zip(extensions, chain, strict=False):
         for property_name, attribute in (("JobArn", "JobArn"), ("JobStatus", "Status"), ("OutputPath", "OutputPath")):
             assert resource["Properties"][property_name] == {"Fn::GetAtt": [previous, attribute]}, lid
 
 
-def test_without_waiting_the_job_resource_says_so_and_has_no_segment(synth):
+def test_without_waiting_the_job_resource_says_so_and_has_no_extension(synth):
     props = synth.props("no_wait")
     assert props["Wait"] is False
     assert int(props["TimeoutSeconds"]) == SHARE
     assert not {"TotalTimeoutSeconds", "OnTimeout"} & set(props)
-    assert _segments(synth, "no_wait") == []
+    assert _extensions(synth, "no_wait") == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -220,5 +222,5 @@ def test_long_waits_add_no_function_and_share_the_stacks_one_provider(synth):
         if resource["Type"].startswith("Custom::PersonalizeBatch")
         and resource["Type"] != "Custom::PersonalizeBatchInputCopy"
     ]
-    assert len(custom) == 6 + 18  # six jobs, eighteen segments
+    assert len(custom) == 6 + 18  # six jobs, eighteen extensions
     assert len({canonical(resource["Properties"]["ServiceToken"]) for resource in custom}) == 1

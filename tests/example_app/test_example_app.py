@@ -20,7 +20,7 @@ from personalize_batch_constructs import prop_checks
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = "PersonalizeBatchExample"
-JOB_TYPE = "Custom::PersonalizeBatchInferenceJob"
+JOB_RESOURCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
 CONTEXT_ARN = "arn:aws:personalize:eu-west-1:444455556666:solution/example/version/abc123"
 # What the CDK CLI hands the app: cdk.json's context (the feature flags among it) and asset metadata.
 CLI_CONTEXT = {**json.loads((REPO_ROOT / "cdk.json").read_text())["context"], "aws:cdk:enable-asset-metadata": True}
@@ -41,7 +41,7 @@ class Synth:
         return json.loads(self.template_path.read_text())
 
     def job(self) -> dict:
-        (job,) = [r for r in self.template["Resources"].values() if r["Type"] == JOB_TYPE]
+        (job,) = [r for r in self.template["Resources"].values() if r["Type"] == JOB_RESOURCE_TYPE]
         return job
 
 
@@ -188,8 +188,8 @@ def test_the_commented_segment_job_example_works_once_uncommented(synths):
     synth = synths["segment"]
     assert synth.returncode == 0, synth.output
     resources = synth.template["Resources"].values()
-    jobs = [r for r in resources if r["Type"] in (JOB_TYPE, "Custom::PersonalizeBatchSegmentJob")]
-    assert sorted(r["Type"] for r in jobs) == [JOB_TYPE, "Custom::PersonalizeBatchSegmentJob"]
+    jobs = [r for r in resources if r["Type"] in (JOB_RESOURCE_TYPE, "Custom::PersonalizeBatchSegmentJob")]
+    assert sorted(r["Type"] for r in jobs) == [JOB_RESOURCE_TYPE, "Custom::PersonalizeBatchSegmentJob"]
     assert len({json.dumps(r["Properties"]["ServiceToken"]) for r in jobs}) == 1, "one provider for both"
     assert "Audiences" in synth.template["Outputs"]
 

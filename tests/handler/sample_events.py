@@ -125,15 +125,15 @@ def segment_job_arn(name: str) -> str:
 
 
 def wait_properties(**overrides) -> dict:
-    """A wait segment's properties as the construct's chain writes them, for the job `create_event`
-    starts: the first of three segments of a 3-hour wait; `overrides` as in `properties`."""
+    """A wait extension's properties as the construct's chain writes them, for the job `create_event`
+    starts: the first of three extensions of a 3-hour wait; `overrides` as in `properties`."""
     merged = {
         "ServiceToken": SERVICE_TOKEN,
         "JobArn": job_arn(expected_name()),
         "JobStatus": "IN PROGRESS",
         "OutputPath": run_folder(),
         "InputPath": INPUT_PATH,
-        "Segment": "1",
+        "Extension": "1",
         "TimeoutSeconds": "3480",
         "TotalTimeoutSeconds": "10800",
         "PollIntervalSeconds": "60",

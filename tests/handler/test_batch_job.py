@@ -1,4 +1,4 @@
-"""The custom resource lifecycle shared by batch job types, driven through the batch inference job."""
+"""The custom resource lifecycle shared by batch job kinds, driven through the batch inference job."""
 
 import io
 import json
@@ -525,7 +525,7 @@ def test_unknown_request_type_is_refused(make_handler):
 
 # Waits past the hour (TotalTimeoutSeconds, OnTimeout) and wait=False (Wait)
 
-# The job resource of a 3-hour wait: the first share, then wait segments take over.
+# The job resource of a 3-hour wait: the first share, then wait extensions take over.
 CHAINED = {"TimeoutSeconds": "3480", "TotalTimeoutSeconds": "10800", "OnTimeout": "Continue"}
 
 
@@ -581,7 +581,7 @@ def test_a_job_never_created_within_the_first_share_of_a_chained_wait_says_waiti
     clock.now = START_TIME + 3480
     _describe_fails(personalize_stub, "ResourceNotFoundException")
 
-    # Nothing to hand over: no create is queued, and the next segment must not get a job that may never exist.
+    # Nothing to hand over: no create is queued, and the next extension must not get a job that may never exist.
     with pytest.raises(TimeoutError) as raised:
         make_handler(_started(create_event(properties(**CHAINED)))).is_complete()
 
@@ -638,7 +638,7 @@ def test_update_of_how_long_or_whether_to_wait_starts_no_job_and_calls_nothing(m
     assert make_handler(update_event(ARN, old, new)).on_event() == {"PhysicalResourceId": ARN}
 
 
-def test_update_to_a_chained_wait_hands_the_running_job_to_the_new_segments(make_handler, personalize_stub):
+def test_update_to_a_chained_wait_hands_the_running_job_to_the_new_extensions(make_handler, personalize_stub):
     event = update_event(ARN, properties(), properties(**CHAINED))
     _describe(personalize_stub, "IN PROGRESS")
 

@@ -1,6 +1,6 @@
 """Custom::PersonalizeBatchJobWait: one more share of the wait for a job that outlives CloudFormation's hour.
 
-A segment only reads the job's status: every test here queues the only calls it expects, and the
+An extension only reads the job's status: every test here queues the only calls it expects, and the
 Stubber fails a test on any other.
 """
 
@@ -40,8 +40,8 @@ SEGMENT_JOB_ARN = segment_job_arn(NAME)
 NEW_ARN = job_arn(expected_name(UPDATE_REQUEST_ID))
 PHYSICAL_ID = f"{ARN}/wait-1"
 NOT_COMPLETE = {"IsComplete": False}
-# The last of the three segments of a 3-hour wait: 3480 + 3480 + 3480 + 360 seconds.
-LAST_SEGMENT = {"Segment": "3", "TimeoutSeconds": "360", "OnTimeout": "Fail"}
+# The last of the three extensions of a 3-hour wait: 3480 + 3480 + 3480 + 360 seconds.
+LAST_EXTENSION = {"Extension": "3", "TimeoutSeconds": "360", "OnTimeout": "Fail"}
 
 
 @pytest.fixture
@@ -53,9 +53,9 @@ def make_wait_handler(make_handler_of):
 
 
 def _waiting(props: dict | None = None) -> dict:
-    """The is_complete event of a segment created at START_TIME."""
+    """The is_complete event of an extension created at START_TIME."""
     props = props if props is not None else wait_properties()
-    physical_id = f"{props.get('JobArn')}/wait-{props.get('Segment')}"
+    physical_id = f"{props.get('JobArn')}/wait-{props.get('Extension')}"
     return waiting_event(create_event(props), {"PhysicalResourceId": physical_id, "StartedAt": START_TIME})
 
 
@@ -88,12 +88,12 @@ def _logged(capsys) -> list[dict]:
 # Create, update, delete
 
 
-@pytest.mark.parametrize("segment", ["1", "12"])
-def test_create_answers_the_segment_id_and_its_start_and_calls_nothing(make_wait_handler, clock, segment):
-    clock.now = START_TIME + 3481  # the segment starts when the resource before it completes
-    result = make_wait_handler(create_event(wait_properties(Segment=segment))).on_event()
+@pytest.mark.parametrize("extension", ["1", "12"])
+def test_create_answers_the_extension_id_and_its_start_and_calls_nothing(make_wait_handler, clock, extension):
+    clock.now = START_TIME + 3481  # the extension starts when the resource before it completes
+    result = make_wait_handler(create_event(wait_properties(Extension=extension))).on_event()
 
-    assert result == {"PhysicalResourceId": f"{ARN}/wait-{segment}", "StartedAt": START_TIME + 3481}
+    assert result == {"PhysicalResourceId": f"{ARN}/wait-{extension}", "StartedAt": START_TIME + 3481}
 
 
 def test_the_longest_whole_wait_is_accepted(make_wait_handler):
@@ -131,7 +131,7 @@ def test_an_update_rollback_answers_at_once_and_waits_for_nothing(make_wait_hand
 
 @pytest.mark.parametrize("physical_id", [PHYSICAL_ID, "shop-stack-NightlyRecommendationsWait1-1A2B3C4D5E6F"])
 def test_delete_calls_nothing_and_keeps_the_physical_id(make_wait_handler, physical_id):
-    # Even properties a create would refuse: deleting a segment whose create failed must succeed.
+    # Even properties a create would refuse: deleting an extension whose create failed must succeed.
     event = delete_event(physical_id, wait_properties(JobArn="not-an-arn", OnTimeout="Sometimes"))
 
     assert make_wait_handler(event).on_event() == {"PhysicalResourceId": physical_id}
@@ -165,7 +165,7 @@ BAD_PROPERTIES = [
         {"TotalTimeoutSeconds": "43201"},
         r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 43201",
     ),
-    # The whole wait cannot be shorter than this segment's share of it.
+    # The whole wait cannot be shorter than this extension's share of it.
     ({"TotalTimeoutSeconds": "600"}, r"Property TotalTimeoutSeconds must be at least 3480 and at most 43200, got 600"),
     ({"OutputPath": None}, r"Property OutputPath is required"),
     ({"TotalTimeoutSeconds": "12h"}, r"Property TotalTimeoutSeconds must be a whole number"),
@@ -174,15 +174,15 @@ BAD_PROPERTIES = [
     ({"PollIntervalSeconds": "0"}, r"Property PollIntervalSeconds must be at least 1"),
     ({"Wait": "maybe"}, r"Property Wait must be true or false, got 'maybe'"),
 ]
-# The segment number makes only the physical id: create and update read it, is_complete does not.
-BAD_SEGMENTS = [
-    ({"Segment": "0"}, r"Property Segment must be at least 1, got 0"),
-    ({"Segment": "first"}, r"Property Segment must be a whole number, got 'first'"),
-    ({"Segment": None}, r"Property Segment is required"),
+# The extension number makes only the physical id: create and update read it, is_complete does not.
+BAD_EXTENSIONS = [
+    ({"Extension": "0"}, r"Property Extension must be at least 1, got 0"),
+    ({"Extension": "first"}, r"Property Extension must be a whole number, got 'first'"),
+    ({"Extension": None}, r"Property Extension is required"),
 ]
 
 
-@pytest.mark.parametrize(("overrides", "message"), BAD_PROPERTIES + BAD_SEGMENTS)
+@pytest.mark.parametrize(("overrides", "message"), BAD_PROPERTIES + BAD_EXTENSIONS)
 def test_bad_property_fails_create_and_update_naming_it(make_wait_handler, cloudformation_stub, overrides, message):
     with pytest.raises(PropertyError, match=message):
         make_wait_handler(create_event(wait_properties(**overrides))).on_event()
@@ -208,7 +208,7 @@ def test_bad_property_fails_is_complete_before_any_call(make_wait_handler, clock
 
 
 @pytest.mark.parametrize("request_type", ["Create", "Update"])
-def test_a_segment_after_the_job_ended_completes_at_once_without_a_call(make_wait_handler, capsys, request_type):
+def test_a_extension_after_the_job_ended_completes_at_once_without_a_call(make_wait_handler, capsys, request_type):
     # At its start, a poll tick: only the status the resource before saw spares the Describe.
     counts = {"InputRecordCount": "3", "RecordCount": "3", "ErrorCount": "1"}
     event = {
@@ -221,7 +221,7 @@ def test_a_segment_after_the_job_ended_completes_at_once_without_a_call(make_wai
     assert _logged(capsys) == []
 
 
-def test_a_segment_after_an_ended_segment_job_completes_with_its_attributes(make_wait_handler):
+def test_a_extension_after_an_ended_segment_job_completes_with_its_attributes(make_wait_handler):
     props = wait_properties(JobArn=SEGMENT_JOB_ARN, JobStatus="ACTIVE")
 
     assert make_wait_handler(_waiting(props)).is_complete() == _data("ACTIVE", SEGMENT_JOB_ARN)
@@ -258,7 +258,7 @@ def test_an_active_job_is_checked_and_completes_with_its_attributes(
     assert _logged(capsys)[-1] == {"event": "job_completed", "jobArn": ARN, "status": "ACTIVE"}
 
 
-def test_a_segment_that_takes_over_a_check_in_progress_continues_it(
+def test_a_extension_that_takes_over_a_check_in_progress_continues_it(
     make_wait_handler, personalize_stub, s3_stub, events_stub, clock
 ):
     clock.now = START_TIME + 120
@@ -276,12 +276,12 @@ def test_a_job_that_finished_by_the_share_end_completes(
     _describe(personalize_stub, "ACTIVE")
     _checked_and_reported(s3_stub, events_stub)
 
-    assert make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete() == _data(
+    assert make_wait_handler(_waiting(wait_properties(**LAST_EXTENSION))).is_complete() == _data(
         "ACTIVE", counts=(2, 2, 0)
     )
 
 
-def test_a_failed_job_fails_the_segment_with_the_reason_and_arn(make_wait_handler, personalize_stub, clock):
+def test_a_failed_job_fails_the_extension_with_the_reason_and_arn(make_wait_handler, personalize_stub, clock):
     clock.now = START_TIME + 60
     _describe(personalize_stub, "CREATE FAILED", failure_reason="Input file has no valid records.")
 
@@ -291,7 +291,7 @@ def test_a_failed_job_fails_the_segment_with_the_reason_and_arn(make_wait_handle
 
 @pytest.mark.parametrize("elapsed", [60, 3480])
 def test_a_job_unknown_to_personalize_fails_even_at_the_share_end(make_wait_handler, personalize_stub, clock, elapsed):
-    # A segment waits only for a job its chain's first resource found: no creating, no handing over.
+    # An extension waits only for a job its chain's first resource found: no creating, no handing over.
     clock.now = START_TIME + elapsed
     _describe_fails(personalize_stub, "ResourceNotFoundException")
 
@@ -319,7 +319,7 @@ def test_describe_refused_for_good_fails(make_wait_handler, personalize_stub, cl
 # The end of a share
 
 
-def test_share_end_with_the_job_running_hands_over_to_the_next_segment(
+def test_share_end_with_the_job_running_hands_over_to_the_next_extension(
     make_wait_handler, personalize_stub, clock, capsys
 ):
     clock.now = START_TIME + 3480
@@ -364,7 +364,7 @@ def test_last_share_end_fails_naming_the_job_the_whole_timeout_and_the_results(
     _describe(personalize_stub, "IN PROGRESS")
 
     with pytest.raises(TimeoutError) as raised:
-        make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete()
+        make_wait_handler(_waiting(wait_properties(**LAST_EXTENSION))).is_complete()
 
     message = str(raised.value)
     assert message.startswith(
@@ -382,7 +382,7 @@ def test_last_share_end_while_describe_is_throttled_still_fails(make_wait_handle
     with pytest.raises(
         TimeoutError, match=r"within 10800 s \(its status could not be read: ThrottlingException.*keeps running"
     ):
-        make_wait_handler(_waiting(wait_properties(**LAST_SEGMENT))).is_complete()
+        make_wait_handler(_waiting(wait_properties(**LAST_EXTENSION))).is_complete()
 
 
 def test_without_on_timeout_a_share_end_fails(make_wait_handler, personalize_stub, clock):
@@ -426,4 +426,4 @@ def test_a_segment_job_that_outlives_the_last_share_is_named_as_one(make_wait_ha
     _describe_segment_job(personalize_stub, "IN PROGRESS")
 
     with pytest.raises(TimeoutError, match=rf"^Batch segment job {SEGMENT_JOB_ARN} did not finish within 10800 s"):
-        make_wait_handler(_waiting(wait_properties(JobArn=SEGMENT_JOB_ARN, **LAST_SEGMENT))).is_complete()
+        make_wait_handler(_waiting(wait_properties(JobArn=SEGMENT_JOB_ARN, **LAST_EXTENSION))).is_complete()

@@ -148,15 +148,15 @@ def _wait_event(**overrides) -> dict:
     return {**create_event(wait_properties(**overrides)), "ResourceType": "Custom::PersonalizeBatchJobWait"}
 
 
-def test_wait_segments_are_dispatched_to_their_handler(index):
+def test_wait_extensions_are_dispatched_to_their_handler(index):
     from batch_job_wait import BatchJobWaitHandler
 
     assert isinstance(index._handler(_wait_event()), BatchJobWaitHandler)
     assert index._HANDLERS["Custom::PersonalizeBatchJobWait"] is BatchJobWaitHandler
 
 
-def test_a_wait_segment_is_served_through_on_event_and_is_complete(index):
-    # No stub is queued: the segment answers its id at once, and one after the job's end needs no call.
+def test_a_wait_extension_is_served_through_on_event_and_is_complete(index):
+    # No stub is queued: the extension answers its id at once, and one after the job's end needs no call.
     before = time.time()
     result = index.on_event(_wait_event(JobStatus="ACTIVE"), None)
 

@@ -7,7 +7,7 @@
 Synthesizes app.py, then deploys the stack the way CloudFormation and the CDK Provider framework
 would, against moto (S3, IAM) and the local Personalize emulator, on a virtual clock: the
 25 minutes a real job spends pending and running (or the --job-minutes you ask for) pass in
-seconds. Prints the stack events of the job's resource and its wait segments and the handler's
+seconds. Prints the stack events of the job's resource and its wait extensions and the handler's
 log lines as they happen, then the first recommendations the job wrote to S3.
 """
 

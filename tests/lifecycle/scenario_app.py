@@ -44,11 +44,11 @@ RUN_NAME_PARAMETER = "RunName"
 """The long-wait stacks' parameter feeding job_name_prefix: a new value replaces the job at deploy
 time with the very same template."""
 LONG_WAIT_TIMEOUT = cdk.Duration.hours(4)
-"""The LongWait stacks' timeout: the job's resource and four wait segments (3 x 58 min + 8 min)."""
+"""The LongWait stacks' timeout: the job's resource and four wait extensions (3 x 58 min + 8 min)."""
 CHECKED_MAX_ERROR_RATE = 0.5
 """The Checked stacks' max_error_rate: one failed record of three passes, two fail the deploy."""
 TWO_HOUR_TIMEOUT = cdk.Duration.hours(2)
-"""The TwoHourWait stacks' timeout: the job's resource and two wait segments (58 + 58 + 4 min)."""
+"""The TwoHourWait stacks' timeout: the job's resource and two wait extensions (58 + 58 + 4 min)."""
 
 
 @dataclass(frozen=True)

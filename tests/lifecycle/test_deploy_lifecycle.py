@@ -30,7 +30,7 @@ EXAMPLE_INPUT = Path(__file__).resolve().parents[2] / "example_input" / "users.j
 POLL_INTERVAL = 60  # the construct's default poll_interval
 QUERY_INTERVAL = 10  # the provider's query_interval
 ONE_HOUR_TIMEOUT_SECONDS = 3480  # what the default one-hour timeout becomes, see docs/design.md
-EXAMPLE_TIMEOUT_SECONDS = 3 * 3600  # app.py's timeout: the job's resource and three wait segments
+EXAMPLE_TIMEOUT_SECONDS = 3 * 3600  # app.py's timeout: the job's resource and three wait extensions
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class SingleJob:
     """What it asks for per line (None: the emulator's default, 25)."""
     timeout_seconds: int
     wait_resources: int
-    """The resources that wait in turn: the job's own, then its wait segments."""
+    """The resources that wait in turn: the job's own, then its wait extensions."""
 
     @property
     def output_key(self) -> str:

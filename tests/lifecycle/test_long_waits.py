@@ -1,4 +1,4 @@
-"""Waits past CloudFormation's hour: the job's resource and its chain of wait segments
+"""Waits past CloudFormation's hour: the job's resource and its chain of wait extensions
 (Custom::PersonalizeBatchJobWait), deployed as CloudFormation would deploy them, on jobs that
 run for hours of virtual time.
 
@@ -22,7 +22,7 @@ from .scenario_app import INFERENCE, KINDS, RUN_NAME_PARAMETER, ScenarioKind
 POLL_INTERVAL = 60  # the construct's default poll_interval
 QUERY_INTERVAL = 10  # the provider's query_interval
 SHARE = 3480  # one resource's share of a wait: 58 minutes
-WAIT_TYPE = "Custom::PersonalizeBatchJobWait"
+WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
 HOUR = 3600
 
 
@@ -42,11 +42,11 @@ class Chain:
     """The resources that wait in turn for one job: its own, then Wait1, Wait2, ..."""
 
     job: str
-    segments: list[str]
+    extensions: list[str]
 
     @property
     def waiting(self) -> list[str]:
-        return [self.job, *self.segments]
+        return [self.job, *self.extensions]
 
 
 def _chain(stack: StackArtifact) -> Chain:
@@ -54,11 +54,11 @@ def _chain(stack: StackArtifact) -> Chain:
     (job,) = [
         lid for lid, type_ in types.items() if type_.startswith("Custom::PersonalizeBatch") and type_.endswith("Job")
     ]
-    segments = sorted(
-        (lid for lid, type_ in types.items() if type_ == WAIT_TYPE),
-        key=lambda lid: stack.resources[lid]["Properties"]["Segment"],
+    extensions = sorted(
+        (lid for lid, type_ in types.items() if type_ == WAIT_RESOURCE_TYPE),
+        key=lambda lid: stack.resources[lid]["Properties"]["Extension"],
     )
-    return Chain(job, segments)
+    return Chain(job, extensions)
 
 
 def _describes(emulator, kind: ScenarioKind, since: int = 0) -> list:
@@ -95,7 +95,7 @@ def _deletes(stack: StackDeployment, chain: Chain, since: int) -> list[tuple[str
 
 def _ids_for(chain: Chain, job_arn: str) -> list[tuple[str, str]]:
     """(logical id, physical id) of each of the chain's resources while it waits for `job_arn`."""
-    return [(chain.job, job_arn)] + [(lid, f"{job_arn}/wait-{n}") for n, lid in enumerate(chain.segments, 1)]
+    return [(chain.job, job_arn)] + [(lid, f"{job_arn}/wait-{n}") for n, lid in enumerate(chain.extensions, 1)]
 
 
 def _updates(stack: StackDeployment, since: int) -> dict[str, dict]:
@@ -115,13 +115,13 @@ def _logged(stack: StackDeployment, event: str) -> list[dict]:
 # A job longer than an hour
 
 
-def test_a_three_hour_job_is_waited_for_segment_by_segment(
+def test_a_three_hour_job_is_waited_for_extension_by_extension(
     kind, scenario_stack, deployment, emulator, clock, job_timings
 ):
     job_timings.next_jobs_take(minutes=180)
     artifact = scenario_stack(kind.stack("LongWait"))
     chain = _chain(artifact)
-    assert len(chain.segments) == 4  # 4 h = 3 x 58 min + 8 min
+    assert len(chain.extensions) == 4  # 4 h = 3 x 58 min + 8 min
     stack = deployment(artifact.name)
     started = clock.now()
 
@@ -169,7 +169,7 @@ def test_a_three_hour_job_is_waited_for_segment_by_segment(
     assert len(describes) == (clock.now() - started) / POLL_INTERVAL + 4
 
 
-def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_segment(
+def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_extension(
     kind, scenario_stack, deployment, emulator, clock, job_timings
 ):
     reason = "Input file: 2 of 3 records lack the id the recipe needs"
@@ -187,12 +187,12 @@ def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_segment(
     assert job.status == "CREATE FAILED" and job.last_updated_at == started + 80 * 60
     (failure,) = result.failure_reasons()
     assert f"{kind.noun} {job.arn} failed: {reason}" in failure
-    wait1 = chain.segments[0]
+    wait1 = chain.extensions[0]
     assert _failed_ids(result) == [wait1]
     failed_at = _event_at(result, wait1, "CREATE_FAILED")
     assert 0 <= failed_at - job.last_updated_at <= POLL_INTERVAL + QUERY_INTERVAL
     assert SHARE <= _event_at(result, chain.job, "CREATE_COMPLETE") - started <= SHARE + QUERY_INTERVAL
-    for later in chain.segments[1:]:
+    for later in chain.extensions[1:]:
         assert result.statuses(later) == []
     # The rollback deletes both, and neither Delete calls Personalize.
     assert stack.last_request(chain.job, "Delete")["PhysicalResourceId"] == job.arn
@@ -202,13 +202,13 @@ def test_a_job_failing_in_hour_two_fails_the_deploy_on_the_first_segment(
     assert [r for r in emulator.requests if r.at > failed_at] == []
 
 
-def test_a_job_past_a_two_hour_timeout_fails_on_the_last_segment_naming_the_job(
+def test_a_job_past_a_two_hour_timeout_fails_on_the_last_extension_naming_the_job(
     kind, scenario_stack, deployment, emulator, clock
 ):
     emulator.faults.stall_jobs()
     artifact = scenario_stack(kind.stack("TwoHourWait"))
     chain = _chain(artifact)
-    assert len(chain.segments) == 2  # 2 h = 58 min + 58 min + 4 min
+    assert len(chain.extensions) == 2  # 2 h = 58 min + 58 min + 4 min
     stack = deployment(artifact.name)
     started = clock.now()
 
@@ -221,11 +221,11 @@ def test_a_job_past_a_two_hour_timeout_fails_on_the_last_segment_naming_the_job(
     assert f"{kind.noun} {job.arn} did not finish within 7200 s (its last status was IN PROGRESS)" in failure
     assert "keeps running in Personalize" in failure and _output_path(job) in failure
     assert "Operation timed out" not in failure
-    assert _failed_ids(result) == [chain.segments[-1]]
+    assert _failed_ids(result) == [chain.extensions[-1]]
     # Each waiting resource notices the end of its share at its next query.
     waited = clock.now() - started
     assert 2 * HOUR <= waited <= 2 * HOUR + len(chain.waiting) * QUERY_INTERVAL
-    assert [stack.last_request(lid, "Create")["ResourceProperties"]["JobStatus"] for lid in chain.segments] == [
+    assert [stack.last_request(lid, "Create")["ResourceProperties"]["JobStatus"] for lid in chain.extensions] == [
         "IN PROGRESS"
     ] * 2
 
@@ -234,7 +234,9 @@ def test_a_job_past_a_two_hour_timeout_fails_on_the_last_segment_naming_the_job(
 # A job replaced by a new parameter value, with the same template
 
 
-def test_a_replaced_job_is_waited_for_by_every_segment_again(scenario_stack, deployment, emulator, clock, job_timings):
+def test_a_replaced_job_is_waited_for_by_every_extension_again(
+    scenario_stack, deployment, emulator, clock, job_timings
+):
     kind = INFERENCE
     artifact = scenario_stack(kind.stack("LongWait"))
     chain = _chain(artifact)
@@ -254,7 +256,7 @@ def test_a_replaced_job_is_waited_for_by_every_segment_again(scenario_stack, dep
     assert result.status == "UPDATE_COMPLETE", result.failure_reasons()
     _, second = emulator.jobs()
     assert second.name.startswith("RunB-") and second.status == "ACTIVE"
-    # The deploy ends when B ends. A segment trusting the ACTIVE it was told about A would end it
+    # The deploy ends when B ends. An extension trusting the ACTIVE it was told about A would end it
     # at Wait2's start, 4 minutes early; one not run again for B, at Wait1's start, an hour early.
     assert second.last_updated_at == started + 2 * HOUR
     assert 0 <= clock.now() - second.last_updated_at <= POLL_INTERVAL + QUERY_INTERVAL
@@ -263,12 +265,12 @@ def test_a_replaced_job_is_waited_for_by_every_segment_again(scenario_stack, dep
     assert len([r for r in describes if r.at >= second.last_updated_at]) == 1  # Wait3, Wait4: no call
     assert result.outputs == {"JobArn": second.arn, "Results": _output_path(second)}
     assert stack.resources[job_resource].physical_id == second.arn
-    # Every segment was sent an Update for B, Wait2 despite having been told A had ended.
+    # Every extension was sent an Update for B, Wait2 despite having been told A had ended.
     updates = _updates(stack, stack_requests_before)
     assert set(updates) == set(chain.waiting)
     assert updates[wait2]["OldResourceProperties"]["JobStatus"] == "ACTIVE"
     assert updates[wait2]["ResourceProperties"]["JobStatus"] == "IN PROGRESS"
-    assert {updates[lid]["ResourceProperties"]["JobArn"] for lid in chain.segments} == {second.arn}
+    assert {updates[lid]["ResourceProperties"]["JobArn"] for lid in chain.extensions} == {second.arn}
     assert [stack.resources[lid].attributes["Status"] for lid in chain.waiting] == ["IN PROGRESS"] * 2 + ["ACTIVE"] * 3
     assert 2 * SHARE <= _event_at(result, wait1, "UPDATE_COMPLETE") - started <= 2 * SHARE + 2 * QUERY_INTERVAL
     # Clean-up deletes what each resource was for A; the handler leaves job A in place.
@@ -295,9 +297,9 @@ def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(
     _, second = emulator.jobs()
     (failure,) = timed_out.failure_reasons()
     assert f"{second.arn} did not finish within 7200 s" in failure
-    assert _failed_ids(timed_out) == [chain.segments[-1]]
+    assert _failed_ids(timed_out) == [chain.extensions[-1]]
     # The rollback, as stack_deployment.py models it (GUESS there: an Update back to each custom
-    # resource the failed deploy updated, in reverse order, to the id it has now): the segments
+    # resource the failed deploy updated, in reverse order, to the id it has now): the extensions
     # and the job's resource are answered at once, in place, still naming B; no job is started.
     (failing,) = [
         i
@@ -315,8 +317,8 @@ def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(
         for request, response in stack.requests[failing + 1 :]
     ]
     assert rollback == [
-        (chain.segments[1], "Update", f"{second.arn}/wait-2", "SUCCESS", f"{second.arn}/wait-2"),
-        (chain.segments[0], "Update", f"{second.arn}/wait-1", "SUCCESS", f"{second.arn}/wait-1"),
+        (chain.extensions[1], "Update", f"{second.arn}/wait-2", "SUCCESS", f"{second.arn}/wait-2"),
+        (chain.extensions[0], "Update", f"{second.arn}/wait-1", "SUCCESS", f"{second.arn}/wait-1"),
         (chain.job, "Update", second.arn, "SUCCESS", second.arn),
     ]
     assert len(_logged(stack, "rollback_answered_in_place")) == 3
@@ -341,16 +343,16 @@ def test_a_job_replaced_after_a_timed_out_one_is_waited_for_alone(
     describes = _describes(emulator, kind, requests_before)
     assert {_described_arn(kind, r) for r in describes} == {third.arn}
     assert len([r for r in describes if r.at >= third.last_updated_at]) == 1  # Wait2: no call
-    assert stack.resources[chain.segments[-1]].attributes["JobArn"] == third.arn
+    assert stack.resources[chain.extensions[-1]].attributes["JobArn"] == third.arn
     assert result.outputs == {"JobArn": third.arn, "Results": _output_path(third)}
-    # Each segment was sent an Update from B (what the rollback left) to C.
+    # Each extension was sent an Update from B (what the rollback left) to C.
     updates = _updates(stack, stack_requests_before)
     assert set(updates) == set(chain.waiting)
     assert updates[chain.job]["PhysicalResourceId"] == second.arn
     assert updates[chain.job]["OldResourceProperties"]["JobNamePrefix"] == "RunA"  # the rolled-back template's
     replaced = {
         (updates[lid]["OldResourceProperties"]["JobArn"], updates[lid]["ResourceProperties"]["JobArn"])
-        for lid in chain.segments
+        for lid in chain.extensions
     }
     assert replaced == {(second.arn, third.arn)}
     # The clean-up's Deletes name B, and make no call.
@@ -370,7 +372,7 @@ def test_without_waiting_the_deploy_ends_once_personalize_has_the_job(
 ):
     artifact = scenario_stack(kind.stack("NoWait"))
     chain = _chain(artifact)
-    assert chain.segments == []
+    assert chain.extensions == []
     stack = deployment(artifact.name)
     started = clock.now()
 
