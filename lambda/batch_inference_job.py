@@ -34,8 +34,9 @@ class BatchInferenceJobHandler(BatchJobHandler):
             ),
         }
 
-    def _create_job(self, request: dict[str, Any]) -> None:
-        self._personalize.create_batch_inference_job(**request)
+    @staticmethod
+    def create(personalize: PersonalizeClient, request: dict[str, Any]) -> None:
+        personalize.create_batch_inference_job(**request)
 
     @staticmethod
     def describe(personalize: PersonalizeClient, arn: str) -> BatchInferenceJobTypeDef:

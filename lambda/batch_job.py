@@ -87,11 +87,13 @@ class BatchJobHandler(ResourceHandler):
         # on_update hands StartedAt on only when it started a job.
         return self._wait_for_job() if "StartedAt" in self._event else self._existing_job_state()
 
-    def _job_kind_request(self) -> dict[str, Any]:
-        """The request fields only this job kind has."""
+    @staticmethod
+    def create(personalize: PersonalizeClient, request: dict[str, Any]) -> None:
+        """Send the job kind's Create request."""
         raise NotImplementedError
 
-    def _create_job(self, request: dict[str, Any]) -> None:
+    def _job_kind_request(self) -> dict[str, Any]:
+        """The request fields only this job kind has."""
         raise NotImplementedError
 
     def _job_defining_properties_changed(self) -> bool:
@@ -134,7 +136,7 @@ class BatchJobHandler(ResourceHandler):
     def _submit(self, request: dict[str, Any], arn: str) -> None:
         """Create the job, unless it exists; leave it for a later poll when Personalize is at its limit."""
         try:
-            self._create_job(request)
+            self.create(self._personalize_create, request)
         except ParamValidationError as error:
             report = " ".join(str(error).split())  # one line in the stack events
             raise RuntimeError(

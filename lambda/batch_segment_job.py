@@ -20,8 +20,9 @@ class BatchSegmentJobHandler(BatchJobHandler):
     def _job_kind_request(self) -> dict[str, Any]:
         return {}
 
-    def _create_job(self, request: dict[str, Any]) -> None:
-        self._personalize.create_batch_segment_job(**request)
+    @staticmethod
+    def create(personalize: PersonalizeClient, request: dict[str, Any]) -> None:
+        personalize.create_batch_segment_job(**request)
 
     @staticmethod
     def describe(personalize: PersonalizeClient, arn: str) -> BatchSegmentJobTypeDef:

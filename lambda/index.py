@@ -37,6 +37,9 @@ _HANDLERS: dict[str, type[ResourceHandler]] = {
 # "standard" retries LimitExceededException as throttling, which "legacy" does not; the short
 # timeouts bound how long a hung endpoint can hold an invocation.
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=20)
+# Create is sent once: a job waiting for a slot asks again at its next poll, so retrying a refusal
+# (LimitExceededException, which "standard" retries) only multiplies the calls by four.
+_CREATE_CONFIG = _CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
 _QUERY_INTERVAL_VARIABLE = "PROVIDER_QUERY_INTERVAL_SECONDS"
 _DEFAULT_QUERY_INTERVAL_SECONDS = 10
 # is_complete runs for at most 3 minutes: a results check reads for 100 s per call, then leaves
@@ -62,6 +65,7 @@ def _handler(event: ResourceEvent) -> ResourceHandler:
     return handler_class(
         event,
         personalize=_client("personalize"),
+        personalize_create=_create_client(),
         s3=_client("s3"),
         cloudformation=_client("cloudformation"),
         events=_client("events"),
@@ -86,6 +90,11 @@ def _client(service_name: Literal["events"]) -> EventBridgeClient: ...
 def _client(service_name: Literal["personalize", "s3", "cloudformation", "events"]) -> BaseClient:
     # No endpoint_url: boto3 itself honours AWS_ENDPOINT_URL_<SERVICE> (PERSONALIZE, S3, CLOUDFORMATION, EVENTBRIDGE).
     return boto3.client(service_name, config=_CLIENT_CONFIG)
+
+
+@functools.cache
+def _create_client() -> PersonalizeClient:
+    return boto3.client("personalize", config=_CREATE_CONFIG)
 
 
 def _query_interval_seconds() -> int:

@@ -31,6 +31,7 @@ class ResourceHandler:
         event: ResourceEvent,
         *,
         personalize: PersonalizeClient,
+        personalize_create: PersonalizeClient,
         s3: S3Client,
         cloudformation: CloudFormationClient,
         events: EventBridgeClient,
@@ -41,6 +42,8 @@ class ResourceHandler:
         self._event = event
         self._properties = event.get("ResourceProperties", {})
         self._personalize = personalize
+        self._personalize_create = personalize_create
+        """For Create calls only: sent once, never retried by botocore (see index.py)."""
         self._s3 = s3
         self._cloudformation = cloudformation
         self._events = events

@@ -102,6 +102,7 @@ def make_handler_of(
         return handler_class(
             event,
             personalize=personalize,
+            personalize_create=personalize,
             s3=s3,
             cloudformation=cloudformation,
             events=events,

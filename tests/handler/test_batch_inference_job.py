@@ -109,6 +109,7 @@ def test_field_an_old_botocore_lacks_fails_naming_the_botocore_version(
     handler = BatchInferenceJobHandler(
         event,
         personalize=old_personalize,
+        personalize_create=old_personalize,
         s3=s3,
         cloudformation=cloudformation,
         events=events,

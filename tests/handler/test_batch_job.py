@@ -130,6 +130,20 @@ def test_deferred_create_is_retried_by_is_complete_until_it_runs(
     assert make_handler(waiting).is_complete()["IsComplete"] is True
 
 
+@pytest.mark.parametrize(("poll_interval", "polls"), [(30, 120), (60, 60), (300, 12)])
+def test_a_job_waiting_an_hour_for_a_slot_asks_to_be_created_once_per_poll_interval(
+    make_handler, personalize_stub, clock, poll_interval, polls
+):
+    waiting = _started(create_event(properties(PollIntervalSeconds=str(poll_interval))))
+    for _ in range(polls):  # the fixture fails the test if any is left, or one more is asked for
+        _describe_fails(personalize_stub, "ResourceNotFoundException")
+        _create_fails(personalize_stub, "LimitExceededException")
+
+    for elapsed in range(0, 3600, 10):
+        clock.now = START_TIME + elapsed
+        assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+
 def test_create_retried_by_is_complete_accepts_a_job_that_exists(make_handler, personalize_stub):
     _describe_fails(personalize_stub, "ResourceNotFoundException")
     _create_fails(personalize_stub, "ResourceAlreadyExistsException")

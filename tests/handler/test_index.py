@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from .sample_events import (
+    SOLUTION_VERSION_ARN,
     create_event,
     delete_event,
     described_job,
@@ -48,8 +49,10 @@ def index(
 
     monkeypatch.setattr(boto3, "client", client)
     index._client.cache_clear()
+    index._create_client.cache_clear()
     yield index
     index._client.cache_clear()
+    index._create_client.cache_clear()
 
 
 def _waiting(seconds_ago: float) -> dict:
@@ -79,12 +82,59 @@ def test_clients_are_created_once_with_retries_and_timeouts_and_no_endpoint_over
     index.on_event(event, None)
     index.is_complete(event, None)
 
-    assert [name for name, _ in created_clients] == ["personalize", "s3", "cloudformation", "events"]
+    assert [name for name, _ in created_clients] == ["personalize", "personalize", "s3", "cloudformation", "events"]
     for _, kwargs in created_clients:
         assert set(kwargs) == {"config"}
-        config = kwargs["config"]
-        assert config.retries == {"mode": "standard", "max_attempts": 3}
-        assert (config.connect_timeout, config.read_timeout) == (5, 20)
+        assert (kwargs["config"].connect_timeout, kwargs["config"].read_timeout) == (5, 20)
+    retries = [kwargs["config"].retries for _, kwargs in created_clients]
+    assert retries[0] == retries[2] == retries[3] == retries[4] == {"mode": "standard", "max_attempts": 3}
+    assert retries[1] == {"mode": "standard", "total_max_attempts": 1}  # the Create client
+
+
+class _Raw:
+    """The body of a fake HTTP response, as botocore reads it."""
+
+    def __init__(self, body: bytes):
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+
+def _attempts_of_a_refused_create(config) -> int:
+    """How many times a client with `config` sends one CreateBatchInferenceJob that Personalize
+    refuses with LimitExceededException: botocore's retries included, on a fake wire."""
+    import botocore.awsrequest
+
+    personalize = boto3.client(
+        "personalize", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x", config=config
+    )
+    attempts = []
+
+    def refuse(request, **_):
+        attempts.append(request)
+        body = b'{"__type": "LimitExceededException", "message": "5 jobs are running"}'
+        return botocore.awsrequest.AWSResponse(request.url, 400, {}, _Raw(body))
+
+    personalize.meta.events.register("before-send.personalize.CreateBatchInferenceJob", refuse)
+    with pytest.raises(personalize.exceptions.LimitExceededException):
+        personalize.create_batch_inference_job(
+            jobName="nightly-0",
+            solutionVersionArn=SOLUTION_VERSION_ARN,
+            jobInput={"s3DataSource": {"path": "s3://in/users.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://out/"}},
+            roleArn="arn:aws:iam::111122223333:role/personalize",
+        )
+    return len(attempts)
+
+
+def test_a_create_refused_at_the_quota_is_sent_once_where_other_calls_are_retried(monkeypatch):
+    import index
+
+    monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
+    # Standard mode counts LimitExceededException as throttling: four sends per Create otherwise.
+    assert _attempts_of_a_refused_create(index._CLIENT_CONFIG) == 4
+    assert _attempts_of_a_refused_create(index._CREATE_CONFIG) == 1
 
 
 @pytest.mark.parametrize("entry_point", ["on_event", "is_complete"])
