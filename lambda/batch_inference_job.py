@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from batch_job import BatchJobHandler
+from contract import BATCH_INFERENCE
 from resource_properties import drop_absent, float_map
 
 if TYPE_CHECKING:
@@ -13,9 +14,7 @@ if TYPE_CHECKING:
 
 
 class BatchInferenceJobHandler(BatchJobHandler):
-    job_noun = "Batch inference job"
-    arn_resource_type = "batch-inference-job"
-    create_operation = "CreateBatchInferenceJob"
+    kind = BATCH_INFERENCE
 
     def _job_kind_request(self) -> dict[str, Any]:
         properties = self._properties

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 from botocore.exceptions import ParamValidationError
+from contract import PROPERTIES_UPDATED_IN_PLACE, JobKind
 from error_classification import AWS_ERRORS, describe_error, error_code, is_transient
 from input_check import check_input
 from job_log import log_job_event
 from job_name import job_arn, job_name
 from job_tags import tag_changes
 from job_watch import ACTIVE, NOT_COMPLETE, JobWatch, WaitPlan, raise_unless_transient
+from prop_recheck import recheck_job_props
 from provider_event import IsCompleteResponse, OnEventResponse, ResourceProperties
 from resource_handler import ResourceHandler
 from resource_properties import drop_absent, integer, required
@@ -28,30 +30,14 @@ if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
 
 # Changing these changes how the deploy waits or how the job is labelled, not what it computes.
-_PROPERTIES_UPDATED_IN_PLACE = frozenset(
-    {
-        "TimeoutSeconds",
-        "TotalTimeoutSeconds",
-        "OnTimeout",
-        "Wait",
-        "PollIntervalSeconds",
-        "JobTags",
-        "MaxErrorRate",
-        "ConstructPath",
-        "ServiceToken",
-    }
-)
+_PROPERTIES_UPDATED_IN_PLACE = PROPERTIES_UPDATED_IN_PLACE | {"ServiceToken"}
 
 
 class BatchJobHandler(ResourceHandler):
     """Starts the job, then waits for it: to its end, or for the first share of a longer wait."""
 
-    job_noun: str
-    """How messages name the job kind, e.g. "Batch inference job"."""
-    arn_resource_type: str
-    """The resource part of the job's ARN, e.g. "batch-inference-job"."""
-    create_operation: str
-    """The API that starts a job, for messages."""
+    kind: JobKind
+    """The kind this handler serves (``contract.py``): its resource and ARN types, API name, noun."""
 
     @staticmethod
     def describe(personalize: PersonalizeClient, arn: str) -> JobDescription:
@@ -69,7 +55,8 @@ class BatchJobHandler(ResourceHandler):
             # exist: it cannot be undone, and starting another would make the rollback wait
             # hours for a re-run. Nothing here may fail, or the stack is left UPDATE_ROLLBACK_FAILED.
             return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
-        # Fail the deploy that brings a bad wait setting, not a later one that starts a job.
+        # Fail the deploy that brings a bad wait setting or tag, not a later one that starts a job.
+        recheck_job_props(self._properties, self.kind)
         WaitPlan.from_properties(self._properties)
         self._retag_job()
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
@@ -96,16 +83,21 @@ class BatchJobHandler(ResourceHandler):
         """The request fields only this job kind has."""
         raise NotImplementedError
 
+    @property
+    def _create_operation(self) -> str:
+        return f"Create{self.kind.api_name}"
+
     def _job_defining_properties_changed(self) -> bool:
         return _job_defining(self._event.get("OldResourceProperties", {})) != _job_defining(self._properties)
 
     def _start_job(self) -> OnEventResponse:
         started_at = self._clock()
+        recheck_job_props(self._properties, self.kind)
         request = self._request()
         # A bad wait setting would otherwise fail the first is_complete, after the job has started.
         WaitPlan.from_properties(self._properties)
         check_input(self._s3, request["jobInput"]["s3DataSource"]["path"])
-        arn = job_arn(self._event["StackId"], self.arn_resource_type, request["jobName"])
+        arn = job_arn(self._event["StackId"], self.kind.arn_resource_type, request["jobName"])
         self._submit(request, arn)
         return {"PhysicalResourceId": arn, "StartedAt": started_at}
 
@@ -140,7 +132,7 @@ class BatchJobHandler(ResourceHandler):
         except ParamValidationError as error:
             report = " ".join(str(error).split())  # one line in the stack events
             raise RuntimeError(
-                f"botocore {botocore.__version__} rejected the {self.create_operation} request for {arn} "
+                f"botocore {botocore.__version__} rejected the {self._create_operation} request for {arn} "
                 f"before sending it: {report}. The boto3 in the handler's runtime may predate a field "
                 "used here (rankingInfluence needs a recent one): bundle a newer boto3 or drop the field."
             ) from error
@@ -149,7 +141,7 @@ class BatchJobHandler(ResourceHandler):
                 log_job_event("job_adopted", arn)
                 return
             if not is_transient(error):
-                raise RuntimeError(f"{self.create_operation} for {arn} failed: {describe_error(error)}") from error
+                raise RuntimeError(f"{self._create_operation} for {arn} failed: {describe_error(error)}") from error
             log_job_event("job_deferred", arn, error=describe_error(error))
             return
         log_job_event("job_started", arn)
@@ -176,7 +168,7 @@ class BatchJobHandler(ResourceHandler):
     def _watch(self) -> JobWatch:
         folder = self._watched_run_folder()
         return JobWatch(
-            noun=self.job_noun,
+            noun=self.kind.noun,
             describe=lambda arn: self.describe(self._personalize, arn),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
@@ -203,7 +195,7 @@ class BatchJobHandler(ResourceHandler):
             )
             raise self._watch().timed_out(
                 arn,
-                f"{self.job_noun} {arn} was never created within {plan.timeout_seconds} s{later}: Personalize "
+                f"{self.kind.noun} {arn} was never created within {plan.timeout_seconds} s{later}: Personalize "
                 "kept deferring it (LimitExceededException: too many batch jobs pending or in progress in "
                 "this Region, or throttling). No job runs for this deployment: deploy again once the "
                 "running jobs have finished.",

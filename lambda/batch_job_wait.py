@@ -21,7 +21,7 @@ from resource_properties import PropertyError, integer, required
 from run_finish import NO_COUNTS
 
 _JOB_KINDS: dict[str, type[BatchJobHandler]] = {
-    handler.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)
+    handler.kind.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)
 }
 
 
@@ -58,7 +58,7 @@ class BatchJobWaitHandler(ResourceHandler):
         job_kind = self._job_kind(arn)
         folder = required(self._properties, "OutputPath")
         watch = JobWatch(
-            noun=job_kind.job_noun,
+            noun=job_kind.kind.noun,
             describe=lambda job: job_kind.describe(self._personalize, job),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
@@ -89,5 +89,5 @@ class BatchJobWaitHandler(ResourceHandler):
         # The job's own resource hands over only a job it started; retrying would not bring it back.
         log_job_event("job_not_found", arn)
         raise RuntimeError(
-            f"{job_kind.job_noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
+            f"{job_kind.kind.noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
         )

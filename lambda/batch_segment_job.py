@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from batch_job import BatchJobHandler
+from contract import BATCH_SEGMENT
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize import PersonalizeClient
@@ -13,9 +14,7 @@ if TYPE_CHECKING:
 
 
 class BatchSegmentJobHandler(BatchJobHandler):
-    job_noun = "Batch segment job"
-    arn_resource_type = "batch-segment-job"
-    create_operation = "CreateBatchSegmentJob"
+    kind = BATCH_SEGMENT
 
     def _job_kind_request(self) -> dict[str, Any]:
         return {}

@@ -17,6 +17,12 @@ from batch_input_copy import BatchInputCopyHandler
 from batch_job_wait import BatchJobWaitHandler
 from batch_segment_job import BatchSegmentJobHandler
 from botocore.config import Config
+from contract import (
+    DEFAULT_QUERY_INTERVAL_SECONDS,
+    INPUT_COPY_RESOURCE_TYPE,
+    QUERY_INTERVAL_VARIABLE,
+    WAIT_RESOURCE_TYPE,
+)
 from provider_event import IsCompleteResponse, LambdaContext, OnEventResponse, ResourceEvent
 from resource_handler import ResourceHandler
 from run_finish import CheckBudget
@@ -29,10 +35,9 @@ if TYPE_CHECKING:  # the stubs are a development requirement; the Lambda runtime
     from mypy_boto3_s3 import S3Client
 
 _HANDLERS: dict[str, type[ResourceHandler]] = {
-    "Custom::PersonalizeBatchInferenceJob": BatchInferenceJobHandler,
-    "Custom::PersonalizeBatchSegmentJob": BatchSegmentJobHandler,
-    "Custom::PersonalizeBatchJobWait": BatchJobWaitHandler,
-    "Custom::PersonalizeBatchInputCopy": BatchInputCopyHandler,
+    **{handler.kind.resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)},
+    WAIT_RESOURCE_TYPE: BatchJobWaitHandler,
+    INPUT_COPY_RESOURCE_TYPE: BatchInputCopyHandler,
 }
 # "standard" retries LimitExceededException as throttling, which "legacy" does not; the short
 # timeouts bound how long a hung endpoint can hold an invocation.
@@ -40,8 +45,6 @@ _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect
 # Create is sent once: a job waiting for a slot asks again at its next poll, so retrying a refusal
 # (LimitExceededException, which "standard" retries) only multiplies the calls by four.
 _CREATE_CONFIG = _CLIENT_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
-_QUERY_INTERVAL_VARIABLE = "PROVIDER_QUERY_INTERVAL_SECONDS"
-_DEFAULT_QUERY_INTERVAL_SECONDS = 10
 # is_complete runs for at most 3 minutes: a results check reads for 100 s per call, then leaves
 # the rest for the next poll. The byte budget is there for tests and benchmarks to cut it shorter.
 _CHECK_BYTES_VARIABLE = "RESULTS_CHECK_BYTES_PER_CALL"
@@ -98,7 +101,7 @@ def _create_client() -> PersonalizeClient:
 
 
 def _query_interval_seconds() -> int:
-    return _positive_integer(_QUERY_INTERVAL_VARIABLE, _DEFAULT_QUERY_INTERVAL_SECONDS)
+    return _positive_integer(QUERY_INTERVAL_VARIABLE, DEFAULT_QUERY_INTERVAL_SECONDS)
 
 
 def _positive_integer(variable: str, default: int) -> int:

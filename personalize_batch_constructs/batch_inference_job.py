@@ -13,8 +13,6 @@ from .batch_job import BatchJob, BatchJobProps
 from .job_kind import BATCH_INFERENCE
 from .job_mode import BatchInferenceJobMode
 
-_RANKING_INFLUENCE_KEYS = ("POPULARITY", "FRESHNESS")
-
 
 class BatchInferenceJobProps(BatchJobProps, total=False):
     """The props of ``BatchInferenceJob``: those of every batch job, and these."""
@@ -52,13 +50,11 @@ class BatchInferenceJob(BatchJob):
         exploration_weight = props.get("exploration_weight")
         exploration_item_age_cut_off = props.get("exploration_item_age_cut_off")
         ranking_influence = props.get("ranking_influence")
-        mode = props.get("mode", BatchInferenceJobMode.BATCH_INFERENCE)
+        mode = _mode(props.get("mode", BatchInferenceJobMode.BATCH_INFERENCE))
         theme_item_name_field = props.get("theme_item_name_field")
         prop_checks.check_number("exploration_weight", exploration_weight, low=0, high=1)
         prop_checks.check_number("exploration_item_age_cut_off", exploration_item_age_cut_off, low=0, low_open=True)
-        prop_checks.check_weights("ranking_influence", ranking_influence, _RANKING_INFLUENCE_KEYS)
-        if not isinstance(mode, BatchInferenceJobMode):
-            raise ValueError(f"mode must be one of {', '.join(m.name for m in BatchInferenceJobMode)}, got {mode!r}")
+        prop_checks.check_weights("ranking_influence", ranking_influence)
         if mode == BatchInferenceJobMode.THEME_GENERATION and theme_item_name_field is None:
             raise ValueError("theme_item_name_field is required when mode is THEME_GENERATION")
         if mode != BatchInferenceJobMode.THEME_GENERATION and theme_item_name_field is not None:
@@ -70,6 +66,19 @@ class BatchInferenceJob(BatchJob):
             "JobMode": mode.value if mode != BatchInferenceJobMode.BATCH_INFERENCE else None,
             "ThemeItemNameField": theme_item_name_field,
         }
+
+
+def _mode(value: object) -> BatchInferenceJobMode:
+    """A member, or its value as a string (the enum is a ``str`` enum)."""
+    if prop_checks.is_token(value):
+        # The mode decides which other props apply: it must be known when they are checked.
+        raise ValueError("mode must be known at synth time, not a token")
+    try:
+        return BatchInferenceJobMode(value)
+    except ValueError:
+        raise ValueError(
+            f"mode must be one of {', '.join(m.value for m in BatchInferenceJobMode)}, got {value!r}"
+        ) from None
 
 
 def _exploration_config(weight: float | None, age_cut_off: float | None) -> dict[str, str | float] | None:

@@ -27,6 +27,7 @@ from .service_role import grant_bucket_access, grant_key_use, new_service_role
 from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properties, wait_shares
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
+_REQUIRED_PROPS = ("solution_version_arn", "input")
 
 
 class BatchJobProps(TypedDict, total=False):
@@ -95,6 +96,16 @@ class BatchJob(Construct):
         with all of them: a ``super().__init__(**props)`` would pass keywords the base does not take."""
         if not hasattr(type(self), "_kind"):
             raise TypeError("BatchJob is the shared base: create a BatchInferenceJob or a BatchSegmentJob")
+        try:
+            self._build(scope, construct_id, props)
+        except (TypeError, ValueError) as error:
+            # As CDK's own validation errors: the construct's path first, so a stack of many jobs
+            # says which one. The handler starts its deploy-time messages the same way.
+            path = f"{scope.node.path}/{construct_id}" if scope.node.path else construct_id
+            error.args = (f"{path}: {error}", *error.args[1:])
+            raise
+
+    def _build(self, scope: Construct, construct_id: str, props: BatchJobProps) -> None:
         checked = self._check_common_props(construct_id, props)
         job_properties = self._job_kind_properties(props)
         super().__init__(scope, construct_id)
@@ -271,12 +282,14 @@ class BatchJob(Construct):
         allowed = cls._props_type.__required_keys__ | cls._props_type.__optional_keys__
         unknown = sorted(set(props) - allowed)
         if unknown:
-            raise ValueError(
-                f"{cls.__name__} has no prop {', '.join(unknown)}; its props are {', '.join(sorted(allowed))}"
+            raise TypeError(
+                f"{cls.__name__}() got an unexpected keyword argument {', '.join(map(repr, unknown))}; "
+                f"its props are {', '.join(sorted(allowed))}"
             )
-        missing = sorted(cls._props_type.__required_keys__ - set(props))
+        # Not __required_keys__: with postponed annotations Python 3.11 cannot see Required[...].
+        missing = [name for name in _REQUIRED_PROPS if name not in props]
         if missing:
-            raise ValueError(f"{cls.__name__} needs the prop {', '.join(missing)}")
+            raise TypeError(f"{cls.__name__}() missing required keyword argument {', '.join(map(repr, missing))}")
         if not isinstance(props["input"], BatchInput):
             raise ValueError(
                 f"input must be a BatchInput (BatchInput.from_asset or from_bucket), got {props['input']!r}"
@@ -287,7 +300,7 @@ class BatchJob(Construct):
         prop_checks.check_number("num_results", num_results, low=1, high=cls._kind.max_num_results, integer=True)
         name_prefix = props.get("job_name_prefix")
         name_prefix = name_prefix if name_prefix is not None else _prefix_from_id(construct_id)
-        prop_checks.check_name("job_name_prefix", name_prefix, max_length=prop_checks.JOB_NAME_PREFIX_MAX_LENGTH)
+        prop_checks.check_job_name_prefix("job_name_prefix", name_prefix)
         prop_checks.check_tags("tags", props.get("tags"))
         timeout_seconds = prop_checks.check_duration(
             "timeout",
@@ -306,12 +319,18 @@ class BatchJob(Construct):
         max_error_rate = props.get("max_error_rate")
         prop_checks.check_number("max_error_rate", max_error_rate, low=0, high=1)
         shares = wait_shares(timeout_seconds)
-        poll_seconds = prop_checks.check_duration(
-            "poll_interval",
-            props.get("poll_interval", _DEFAULT_POLL_INTERVAL),
-            at_least_seconds=int(QUERY_INTERVAL.to_seconds()),
-            at_most_seconds=timeout_seconds,
-        )
+        query_seconds = int(QUERY_INTERVAL.to_seconds())
+        poll_interval = props.get("poll_interval")
+        if poll_interval is None:
+            # The default adapts to a short timeout: an error must name a prop the user set.
+            poll_seconds = max(query_seconds, min(int(_DEFAULT_POLL_INTERVAL.to_seconds()), timeout_seconds))
+        else:
+            poll_seconds = prop_checks.check_duration(
+                "poll_interval",
+                poll_interval,
+                at_least_seconds=query_seconds,
+                at_most_seconds=max(query_seconds, timeout_seconds),
+            )
         return _CheckedProps(
             name_prefix=name_prefix,
             num_results=None

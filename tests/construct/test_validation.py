@@ -83,7 +83,6 @@ SHARED_BAD_PROPS = [
     ("wait", {"wait": "no"}),
     ("wait", {"wait": 0}),
     ("timeout", {"timeout": Duration.seconds(0)}),
-    ("colour", {"colour": "blue"}),
     ("max_error_rate", {"max_error_rate": -0.1}),
     ("max_error_rate", {"max_error_rate": 1.5}),
     ("max_error_rate", {"max_error_rate": "0.1"}),
@@ -104,20 +103,8 @@ INFERENCE_BAD_PROPS = [
     ("ranking_influence", {"ranking_influence": {"POPULARITY": 1.5}}),
     ("ranking_influence", {"ranking_influence": {"FRESHNESS": -0.5}}),
 ]
-# A segment job has none of the inference-only props, and its own numResults range.
-SEGMENT_BAD_PROPS = [
-    ("num_results", {"num_results": 5_000_001}),
-    *[
-        (prop, {prop: value})
-        for prop, value in (
-            ("exploration_weight", 0.3),
-            ("exploration_item_age_cut_off", 30),
-            ("ranking_influence", {"POPULARITY": 0.3}),
-            ("mode", BatchInferenceJobMode.THEME_GENERATION),
-            ("theme_item_name_field", "title"),
-        )
-    ],
-]
+# A segment job has its own numResults range (and none of the inference-only props: test_conventions.py).
+SEGMENT_BAD_PROPS = [("num_results", {"num_results": 5_000_001})]
 BAD_PROPS = [(BatchInferenceJob, prop, props) for prop, props in SHARED_BAD_PROPS + INFERENCE_BAD_PROPS] + [
     (BatchSegmentJob, prop, props) for prop, props in SHARED_BAD_PROPS + SEGMENT_BAD_PROPS
 ]

@@ -203,24 +203,14 @@ def test_input_folder_with_a_file_starts_the_job(make_handler, personalize_stub,
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"NumResults": "twenty-five"}, r"Property NumResults must be a whole number, got 'twenty-five'"),
-        ({"NumResults": "0"}, r"Property NumResults must be at least 1, got 0"),
         ({"TimeoutSeconds": "7200"}, r"Property TimeoutSeconds must be at least 1 and at most 3600"),
         ({"PollIntervalSeconds": "soon"}, r"Property PollIntervalSeconds must be a whole number"),
-        ({"RankingInfluence": {"POPULARITY": "high"}}, r"Property RankingInfluence\.POPULARITY must be a number"),
         ({"RoleArn": None}, r"Property RoleArn is required"),
     ],
 )
 def test_bad_property_fails_create_naming_it_before_any_call(make_handler, overrides, message):
     with pytest.raises(PropertyError, match=message):
         make_handler(create_event(properties(**overrides))).on_event()
-
-
-def test_job_name_prefix_resolved_from_a_token_is_validated(make_handler):
-    with pytest.raises(ValueError, match=r"job_name_prefix.*at most 50"):
-        make_handler(create_event(properties(JobNamePrefix="a" * 51))).on_event()
-    with pytest.raises(ValueError, match=r"job_name_prefix.*letter or digit"):
-        make_handler(create_event(properties(JobNamePrefix="nightly recs"))).on_event()
 
 
 # Waiting for the job

@@ -35,17 +35,6 @@ def test_longest_prefix_gives_a_name_the_api_accepts():
     assert re.fullmatch(_JOB_NAME_SHAPE.metadata["pattern"].lstrip("^"), name)
 
 
-def test_too_long_prefix_is_refused_naming_the_construct_property():
-    with pytest.raises(ValueError, match=r"job_name_prefix.*51 characters.*at most 50"):
-        job_name("p" * 51, STACK_ID, LOGICAL_ID, CREATE_REQUEST_ID)
-
-
-@pytest.mark.parametrize("prefix", ["-starts-with-dash", "has space", "dots.not.allowed", "${Token[TOKEN.123]}", ""])
-def test_prefix_outside_the_name_pattern_is_refused_naming_the_construct_property(prefix):
-    with pytest.raises(ValueError, match=r"JobNamePrefix \(job_name_prefix\).*letter or digit"):
-        job_name(prefix, STACK_ID, LOGICAL_ID, CREATE_REQUEST_ID)
-
-
 def test_arn_takes_partition_region_and_account_from_the_stack_id():
     stack_id = "arn:aws-cn:cloudformation:cn-north-1:210987654321:stack/s/1"
 

@@ -1,0 +1,158 @@
+"""The rules a prop's value follows, in one place for both sides: the construct applies them at
+synth time to the values it knows, the handler at deploy time to the values that were tokens.
+
+Each failure is a `PropValueError` naming the prop as the user wrote it (``num_results``, not
+``NumResults``), so a value refused at deploy gets the message a literal would have got at synth.
+Standard library only, and no import of the handler's other modules: the construct imports this
+file from the wheel's copy of the handler.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+
+JOB_NAME_PREFIX_MAX_LENGTH = 50
+"""Leaves room for ``-`` and a 12-character request hash within the API's 63 characters."""
+JOB_NAME_PREFIX_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9\-_]*"
+"""The API's job name pattern (shape ``Name``)."""
+_JOB_NAME_PREFIX = re.compile(JOB_NAME_PREFIX_PATTERN)
+ARN_MAX_LENGTH = 256
+"""The most characters of an ARN the Personalize API accepts."""
+_ARN_PREFIX = r"^arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:"
+# The console shows solution versions as solution/<name>/<version id>; some tools print a
+# "version/" segment before the id. Both name one solution version.
+SOLUTION_VERSION_ARN_PATTERN = _ARN_PREFIX + r"solution/[a-zA-Z0-9][a-zA-Z0-9\-_]*/(version/)?[a-zA-Z0-9\-_]+$"
+"""The regular expression ``solution_version_arn`` must match, in a syntax Python and CloudFormation
+(a parameter's ``AllowedPattern``) both read."""
+_ARN_PATTERNS = {
+    "solution version": re.compile(SOLUTION_VERSION_ARN_PATTERN),
+    "filter": re.compile(_ARN_PREFIX + r"filter/[a-zA-Z0-9][a-zA-Z0-9\-_]*$"),
+}
+_ARN_EXAMPLES = {
+    "solution version": "arn:aws:personalize:us-east-1:111122223333:solution/movies/version/1a2b3c "
+    "or arn:aws:personalize:us-east-1:111122223333:solution/movies/1a2b3c",
+    "filter": "arn:aws:personalize:us-east-1:111122223333:filter/no-watched",
+}
+_NAME_ALLOWED = "letters, digits, '-' and '_', starting with a letter or digit"
+_COLUMN_PATTERN = re.compile(r"[A-Za-z_][A-Za-z\d_]*")
+"""The API's ``ColumnName``."""
+_COLUMN_MAX_LENGTH = 150
+RANKING_INFLUENCE_KEYS = ("POPULARITY", "FRESHNESS")
+TAG_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
+"""The API model's pattern of a tag key and a tag value (shapes ``TagKey``, ``TagValue``). Python's
+``re`` has no ``\\p{...}`` classes, so `_is_tag_text` reads it by Unicode category."""
+_TAG_CATEGORIES = ("L", "Z", "N")
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+_TAG_ALLOWED = "letters, digits, spaces and _ . : / = + - @"
+MAX_TAGS = 200
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+
+
+class PropValueError(ValueError):
+    """A prop's value breaks its rule; the message names the prop and what it allows."""
+
+
+def number_text(number: float) -> str:
+    """A number as users write it: ``5000000``, ``0``, ``0.5`` (never ``5e+06``)."""
+    if isinstance(number, int) or (math.isfinite(number) and number == int(number)):
+        return str(int(number))
+    return repr(number)
+
+
+def check_number(
+    prop: str,
+    value: object,
+    *,
+    low: float,
+    high: float | None = None,
+    low_open: bool = False,
+    integer: bool = False,
+) -> None:
+    """``value`` must be a number in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
+    kind = "an integer" if integer else "a number"
+    bounds = f"greater than {number_text(low)}" if low_open else f"from {number_text(low)}"
+    bounds += f" to {number_text(high)}" if high is not None else ""
+    message = f"{prop} must be {kind} {bounds}, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise PropValueError(message)
+    if integer and int(value) != value:
+        raise PropValueError(message)
+    too_low = value <= low if low_open else value < low
+    if too_low or (high is not None and value > high):
+        raise PropValueError(message)
+
+
+def check_job_name_prefix(prop: str, value: object) -> None:
+    _check_name(
+        prop,
+        value,
+        max_length=JOB_NAME_PREFIX_MAX_LENGTH,
+        pattern=re.compile(JOB_NAME_PREFIX_PATTERN),
+        allowed=_NAME_ALLOWED,
+    )
+
+
+def check_column(prop: str, value: object) -> None:
+    _check_name(
+        prop,
+        value,
+        max_length=_COLUMN_MAX_LENGTH,
+        pattern=_COLUMN_PATTERN,
+        allowed="letters, digits and '_', not starting with a digit",
+    )
+
+
+def _check_name(prop: str, value: object, *, max_length: int, pattern: re.Pattern[str], allowed: str) -> None:
+    if not isinstance(value, str) or not value or len(value) > max_length or not pattern.fullmatch(value):
+        raise PropValueError(f"{prop} must be 1 to {max_length} characters of {allowed}, got {value!r}")
+
+
+def check_arn(prop: str, value: object, kind: str) -> None:
+    """``kind`` is "solution version" or "filter"."""
+    if not isinstance(value, str) or len(value) > ARN_MAX_LENGTH or not _ARN_PATTERNS[kind].fullmatch(value):
+        raise PropValueError(
+            f"{prop} must be an Amazon Personalize {kind} ARN such as {_ARN_EXAMPLES[kind]}, got {value!r}"
+        )
+
+
+def check_weights(prop: str, value: object, *, skip: Callable[[object], bool] = lambda _: False) -> None:
+    """A non-empty map of `RANKING_INFLUENCE_KEYS` to weights from 0 to 1; `skip` passes a weight unchecked."""
+    if not isinstance(value, Mapping) or not value:
+        raise PropValueError(
+            f"{prop} must be a non-empty dict with keys from {', '.join(RANKING_INFLUENCE_KEYS)}, got {value!r}"
+        )
+    for key, weight in value.items():
+        if key not in RANKING_INFLUENCE_KEYS:
+            raise PropValueError(f"{prop} has unknown key {key!r}; allowed keys: {', '.join(RANKING_INFLUENCE_KEYS)}")
+        if not skip(weight):
+            check_number(f"{prop}[{key!r}]", weight, low=0, high=1)
+
+
+def check_tags(prop: str, tags: Mapping[object, object], *, skip: Callable[[object], bool] = lambda _: False) -> None:
+    """The API's rules: at most 200 tags; keys of 1-128 and values of 0-256 characters of
+    `TAG_PATTERN`; no key starting with ``aws:``. `skip` passes a key or value unchecked."""
+    if len(tags) > MAX_TAGS:
+        raise PropValueError(f"{prop} may hold at most {MAX_TAGS} tags, got {len(tags)}")
+    for key, value in tags.items():
+        if not skip(key):
+            if not (isinstance(key, str) and 1 <= len(key) <= TAG_KEY_MAX_LENGTH and _is_tag_text(key)):
+                raise PropValueError(
+                    f"{prop} keys must be 1 to {TAG_KEY_MAX_LENGTH} characters of {_TAG_ALLOWED}, got {key!r}"
+                )
+            if key.lower().startswith("aws:"):
+                raise PropValueError(f"{prop} keys must not start with 'aws:' (reserved for AWS), got {key!r}")
+        if not skip(value) and not (
+            isinstance(value, str) and len(value) <= TAG_VALUE_MAX_LENGTH and _is_tag_text(value)
+        ):
+            raise PropValueError(
+                f"{prop}[{key!r}] must be a string of at most {TAG_VALUE_MAX_LENGTH} characters of "
+                f"{_TAG_ALLOWED}, got {value!r}"
+            )
+
+
+def _is_tag_text(text: str) -> bool:
+    return all(unicodedata.category(char)[0] in _TAG_CATEGORIES or char in _TAG_PUNCTUATION for char in text)
