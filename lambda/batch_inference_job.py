@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from batch_job import BatchJobHandler
-from contract import BATCH_INFERENCE
+from contract import BATCH_INFERENCE, Property
 from resource_properties import drop_absent, float_map
 
 if TYPE_CHECKING:
@@ -18,16 +18,16 @@ class BatchInferenceJobHandler(BatchJobHandler):
 
     def _job_kind_request(self) -> dict[str, Any]:
         properties = self._properties
-        theme_item_name = properties.get("ThemeItemNameField")
+        theme_item_name = properties.get(Property.THEME_ITEM_NAME_FIELD)
         return {
             "batchInferenceJobConfig": drop_absent(
                 {
                     # Sent as CloudFormation gives it: the API types this map as strings.
-                    "itemExplorationConfig": properties.get("ItemExplorationConfig"),
-                    "rankingInfluence": float_map(properties, "RankingInfluence"),
+                    "itemExplorationConfig": properties.get(Property.ITEM_EXPLORATION_CONFIG),
+                    "rankingInfluence": float_map(properties, Property.RANKING_INFLUENCE),
                 }
             ),
-            "batchInferenceJobMode": properties.get("JobMode"),
+            "batchInferenceJobMode": properties.get(Property.JOB_MODE),
             "themeGenerationConfig": (
                 {"fieldsForThemeGeneration": {"itemName": theme_item_name}} if theme_item_name else None
             ),

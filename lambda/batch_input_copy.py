@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.exceptions import ClientError
+from contract import Property
 from error_classification import describe_error, error_code
 from job_log import log_job_event
 from provider_event import IsCompleteResponse, OnEventResponse
@@ -85,11 +86,11 @@ class _CopyPlan:
 
     @classmethod
     def from_properties(cls, properties: dict[str, Any]) -> _CopyPlan:
-        prefix = required(properties, "Prefix")
+        prefix = required(properties, Property.PREFIX)
         if not isinstance(prefix, str) or not prefix.endswith("/") or prefix.startswith("/"):
             # Pruning removes everything else under the prefix: it must be a folder, never the bucket.
             raise PropertyError(f"Property Prefix must be a folder ending in '/', got {prefix!r}")
-        raw_files = required(properties, "Files")
+        raw_files = required(properties, Property.FILES)
         files: dict[str, str] = {}
         for entry in raw_files if isinstance(raw_files, list) else [raw_files]:
             if not (
@@ -100,7 +101,7 @@ class _CopyPlan:
             if name in files:
                 raise PropertyError(f"Property Files names {name!r} twice")
             files[name] = source_key
-        return cls(required(properties, "SourceBucket"), files, required(properties, "Bucket"), prefix)
+        return cls(required(properties, Property.SOURCE_BUCKET), files, required(properties, Property.BUCKET), prefix)
 
     @property
     def folder_uri(self) -> str:

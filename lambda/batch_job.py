@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 from botocore.exceptions import ParamValidationError
-from contract import PROPERTIES_UPDATED_IN_PLACE, JobKind
+from contract import PROPERTIES_UPDATED_IN_PLACE, JobKind, Property
 from error_classification import AWS_ERRORS, describe_error, error_code, is_transient
 from input_check import check_input
 from job_log import log_job_event
@@ -103,25 +103,27 @@ class BatchJobHandler(ResourceHandler):
 
     def _request(self) -> dict[str, Any]:
         properties = self._properties
-        kms_key_arn = properties.get("KmsKeyArn")
+        kms_key_arn = properties.get(Property.KMS_KEY_ARN)
         name = job_name(
-            required(properties, "JobNamePrefix"),
+            required(properties, Property.JOB_NAME_PREFIX),
             self._event["StackId"],
             self._event["LogicalResourceId"],
             self._event["RequestId"],
         )
         common = {
             "jobName": name,
-            "solutionVersionArn": required(properties, "SolutionVersionArn"),
+            "solutionVersionArn": required(properties, Property.SOLUTION_VERSION_ARN),
             "jobInput": {
-                "s3DataSource": drop_absent({"path": required(properties, "InputPath"), "kmsKeyArn": kms_key_arn})
+                "s3DataSource": drop_absent(
+                    {"path": required(properties, Property.INPUT_PATH), "kmsKeyArn": kms_key_arn}
+                )
             },
             "jobOutput": {"s3DataDestination": drop_absent({"path": self._run_folder(name), "kmsKeyArn": kms_key_arn})},
-            "roleArn": required(properties, "RoleArn"),
+            "roleArn": required(properties, Property.ROLE_ARN),
             # Absent for a segment job that leaves the segment size to Personalize.
-            "numResults": integer(properties, "NumResults", optional=True),
-            "filterArn": properties.get("FilterArn"),
-            "tags": properties.get("JobTags"),
+            "numResults": integer(properties, Property.NUM_RESULTS, optional=True),
+            "filterArn": properties.get(Property.FILTER_ARN),
+            "tags": properties.get(Property.JOB_TAGS),
         }
         return drop_absent({**common, **self._job_kind_request()})
 
@@ -149,7 +151,7 @@ class BatchJobHandler(ResourceHandler):
     def _retag_job(self) -> None:
         arn = self._event["PhysicalResourceId"]
         to_set, to_remove = tag_changes(
-            self._event.get("OldResourceProperties", {}).get("JobTags"), self._properties.get("JobTags")
+            self._event.get("OldResourceProperties", {}).get(Property.JOB_TAGS), self._properties.get(Property.JOB_TAGS)
         )
         if to_set:
             self._personalize.tag_resource(resourceArn=arn, tags=to_set)
@@ -160,7 +162,7 @@ class BatchJobHandler(ResourceHandler):
             log_job_event("job_retagged", arn, tagsSet=len(to_set), tagsRemoved=len(to_remove))
 
     def _run_folder(self, name: str) -> str:
-        return run_folder(required(self._properties, "OutputPath"), name)
+        return run_folder(required(self._properties, Property.OUTPUT_PATH), name)
 
     def _watched_run_folder(self) -> str:
         return self._run_folder(self._event["PhysicalResourceId"].rsplit("/", 1)[-1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from batch_inference_job import BatchInferenceJobHandler
 from batch_job import BatchJobHandler
 from batch_segment_job import BatchSegmentJobHandler
+from contract import Property
 from job_log import log_job_event
 from job_watch import ACTIVE, JobWatch, WaitPlan
 from provider_event import IsCompleteResponse, OnEventResponse
@@ -47,8 +48,8 @@ class BatchJobWaitHandler(ResourceHandler):
 
     def _start_share(self) -> OnEventResponse:
         arn = self._job_arn()
-        extension = integer(self._properties, "Extension")
-        required(self._properties, "OutputPath")
+        extension = integer(self._properties, Property.EXTENSION)
+        required(self._properties, Property.OUTPUT_PATH)
         WaitPlan.from_properties(self._properties)
         self._job_kind(arn)
         return {"PhysicalResourceId": f"{arn}/wait-{extension}", "StartedAt": self._clock()}
@@ -56,7 +57,7 @@ class BatchJobWaitHandler(ResourceHandler):
     def _wait(self) -> IsCompleteResponse:
         arn = self._job_arn()
         job_kind = self._job_kind(arn)
-        folder = required(self._properties, "OutputPath")
+        folder = required(self._properties, Property.OUTPUT_PATH)
         watch = JobWatch(
             noun=job_kind.kind.noun,
             describe=lambda job: job_kind.describe(self._personalize, job),
@@ -66,14 +67,14 @@ class BatchJobWaitHandler(ResourceHandler):
             output_path=folder,
             finish=self._run_finish(folder),
         )
-        if self._properties.get("JobStatus") == ACTIVE or "StartedAt" not in self._event:
+        if self._properties.get(Property.JOB_STATUS) == ACTIVE or "StartedAt" not in self._event:
             # The extension before saw the job end and checked it, or this is a rollback: no wait and no call.
             counts = {name: str(self._properties.get(name, "")) for name in NO_COUNTS}
-            return watch.result(arn, self._properties.get("JobStatus") or "UNKNOWN", counts)
+            return watch.result(arn, self._properties.get(Property.JOB_STATUS) or "UNKNOWN", counts)
         return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_kind, arn))
 
     def _job_arn(self) -> str:
-        return str(required(self._properties, "JobArn"))
+        return str(required(self._properties, Property.JOB_ARN))
 
     @staticmethod
     def _job_kind(arn: str) -> type[BatchJobHandler]:

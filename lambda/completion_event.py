@@ -9,12 +9,10 @@ never changes the deploy's outcome: the stack events say the same.
 import json
 from typing import Any
 
+from contract import EVENT_SOURCE, FAILED_DETAIL_TYPE, SUCCEEDED_DETAIL_TYPE
 from error_classification import AWS_ERRORS, describe_error
 from job_log import log_job_event
 
-EVENT_SOURCE = "personalize-batch-constructs"
-SUCCEEDED_DETAIL_TYPE = "Personalize Batch Job Succeeded"
-FAILED_DETAIL_TYPE = "Personalize Batch Job Failed"
 SUCCEEDED = "SUCCEEDED"
 CHECK_FAILED = "CHECK_FAILED"
 JOB_FAILED = "CREATE_FAILED"

@@ -12,6 +12,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from completion_event import JOB_FAILED, TIMED_OUT
+from contract import (
+    MAX_WAIT_SECONDS,
+    ON_TIMEOUT_CONTINUE,
+    ON_TIMEOUT_FAIL,
+    SERVICE_TIMEOUT_SECONDS,
+    Attribute,
+    Property,
+)
 from error_classification import AWS_ERRORS, describe_error, error_code, is_transient
 from job_log import log_job_event
 from poll_schedule import poll_due
@@ -30,10 +38,7 @@ CREATE_FAILED = "CREATE FAILED"
 CHECKING_RESULTS = "CHECKING RESULTS"
 """The status a resource hands to the next wait extension when its share ended during the results check."""
 NOT_COMPLETE: IsCompleteResponse = {"IsComplete": False}
-# CloudFormation waits at most an hour for one resource; a chain of them waits at most 12 hours.
-_MAX_SHARE_SECONDS = 3600
-_MAX_TOTAL_SECONDS = 12 * 3600
-_ON_TIMEOUT_VALUES = ("Fail", "Continue")
+_ON_TIMEOUT_VALUES = (ON_TIMEOUT_FAIL, ON_TIMEOUT_CONTINUE)
 # CloudFormation refuses a response over 4,096 bytes, and the Provider framework adds a stack
 # trace to the reason: a long failureReason must not turn a clear failure into "response too long".
 _MAX_REASON_CHARACTERS = 1000
@@ -54,16 +59,17 @@ class WaitPlan(NamedTuple):
 
     @classmethod
     def from_properties(cls, properties: ResourceProperties) -> WaitPlan:
-        timeout_seconds = integer(properties, "TimeoutSeconds", maximum=_MAX_SHARE_SECONDS)
+        timeout_seconds = integer(properties, Property.TIMEOUT_SECONDS, maximum=SERVICE_TIMEOUT_SECONDS)
         total = integer(
-            properties, "TotalTimeoutSeconds", minimum=timeout_seconds, maximum=_MAX_TOTAL_SECONDS, optional=True
+            properties, Property.TOTAL_TIMEOUT_SECONDS, minimum=timeout_seconds, maximum=MAX_WAIT_SECONDS, optional=True
         )
         return cls(
             timeout_seconds=timeout_seconds,
-            poll_interval_seconds=integer(properties, "PollIntervalSeconds"),
+            poll_interval_seconds=integer(properties, Property.POLL_INTERVAL_SECONDS),
             total_timeout_seconds=total or timeout_seconds,
-            continues=choice(properties, "OnTimeout", _ON_TIMEOUT_VALUES, default="Fail") == "Continue",
-            until_end=boolean(properties, "Wait", default=True),
+            continues=choice(properties, Property.ON_TIMEOUT, _ON_TIMEOUT_VALUES, default=ON_TIMEOUT_FAIL)
+            == ON_TIMEOUT_CONTINUE,
+            until_end=boolean(properties, Property.WAIT, default=True),
         )
 
 
@@ -139,10 +145,10 @@ class JobWatch:
         return {
             "IsComplete": True,
             "Data": {
-                "JobArn": arn,
-                "JobName": arn.rsplit("/", 1)[-1],
-                "Status": status,
-                "OutputPath": self._output_path,
+                Attribute.JOB_ARN: arn,
+                Attribute.JOB_NAME: arn.rsplit("/", 1)[-1],
+                Attribute.STATUS: status,
+                Attribute.OUTPUT_PATH: self._output_path,
                 **(counts.as_data() if isinstance(counts, RunCounts) else counts or NO_COUNTS),
             },
         }

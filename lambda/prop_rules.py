@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from typing import Any
 
 JOB_NAME_PREFIX_MAX_LENGTH = 50
 """Leaves room for ``-`` and a 12-character request hash within the API's 63 characters."""
@@ -132,7 +133,7 @@ def check_weights(prop: str, value: object, *, skip: Callable[[object], bool] = 
             check_number(f"{prop}[{key!r}]", weight, low=0, high=1)
 
 
-def check_tags(prop: str, tags: Mapping[object, object], *, skip: Callable[[object], bool] = lambda _: False) -> None:
+def check_tags(prop: str, tags: Mapping[Any, object], *, skip: Callable[[object], bool] = lambda _: False) -> None:
     """The API's rules: at most 200 tags; keys of 1-128 and values of 0-256 characters of
     `TAG_PATTERN`; no key starting with ``aws:``. `skip` passes a key or value unchecked."""
     if len(tags) > MAX_TAGS:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from completion_event import CompletionEvents
+from contract import Property
 from job_log import log_job_event
 from provider_event import IsCompleteResponse, OnEventResponse, ResourceEvent
 from run_finish import CheckBudget, RunFinish
@@ -80,7 +81,9 @@ class ResourceHandler:
         return RunFinish(
             s3=self._s3,
             events=CompletionEvents(
-                self._events, stack_id=self._event["StackId"], construct_path=self._properties.get("ConstructPath")
+                self._events,
+                stack_id=self._event["StackId"],
+                construct_path=self._properties.get(Property.CONSTRUCT_PATH),
             ),
             properties=self._properties,
             run_folder=run_folder,

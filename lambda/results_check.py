@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
+from contract import PROGRESS_OBJECT_NAME
 from error_classification import error_code
 
-PROGRESS_OBJECT_NAME = "_results_check.json"
 """The check's progress and, once it is done, its counts and verdict, in the run's folder (beside
 the `.out` files it counts)."""
 OUTPUT_SUFFIX = ".out"

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from completion_event import CHECK_FAILED, SUCCEEDED, CompletionEvents
+from contract import COUNT_ATTRIBUTES, Attribute, Property
 from error_classification import AWS_ERRORS, describe_error
 from job_log import log_job_event
 from resource_properties import fraction, required
@@ -30,9 +31,9 @@ class RunCounts(NamedTuple):
     def as_data(self) -> dict[str, str]:
         """As the resource's attributes (CloudFormation hands every attribute on as a string)."""
         return {
-            "InputRecordCount": str(self.input_records),
-            "RecordCount": str(self.output_records),
-            "ErrorCount": str(self.error_records),
+            Attribute.INPUT_RECORD_COUNT: str(self.input_records),
+            Attribute.RECORD_COUNT: str(self.output_records),
+            Attribute.ERROR_COUNT: str(self.error_records),
         }
 
     def as_detail(self) -> dict[str, int]:
@@ -43,7 +44,7 @@ class RunCounts(NamedTuple):
         }
 
 
-NO_COUNTS: dict[str, str] = {"InputRecordCount": "", "RecordCount": "", "ErrorCount": ""}
+NO_COUNTS: dict[str, str] = dict.fromkeys(COUNT_ATTRIBUTES, "")
 """The count attributes of a run nobody checked (wait=False, a rollback, a handover mid-wait)."""
 
 
@@ -116,9 +117,9 @@ class RunFinish:
     def _results_check(self) -> ResultsCheck:
         return ResultsCheck(
             self._s3,
-            input_path=required(self._properties, "InputPath"),
+            input_path=required(self._properties, Property.INPUT_PATH),
             run_folder=self._run_folder,
-            max_error_rate=fraction(self._properties, "MaxErrorRate", default=DEFAULT_MAX_ERROR_RATE),
+            max_error_rate=fraction(self._properties, Property.MAX_ERROR_RATE, default=DEFAULT_MAX_ERROR_RATE),
             bytes_per_call=self._budget.bytes_per_call,
             seconds_per_call=self._budget.seconds_per_call,
         )

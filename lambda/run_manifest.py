@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from contract import MANIFEST_NAME
 from error_classification import error_code
 from job_log import log_job_event
 from results_check import CheckVerdict, split_s3_uri
 
-MANIFEST_NAME = "manifest.json"
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
 

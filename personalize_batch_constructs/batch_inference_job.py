@@ -10,8 +10,10 @@ from constructs import Construct
 
 from . import prop_checks
 from .batch_job import BatchJob, BatchJobProps
-from .job_kind import BATCH_INFERENCE
+from .handler_contract import contract
 from .job_mode import BatchInferenceJobMode
+
+_P = contract.Property
 
 
 class BatchInferenceJobProps(BatchJobProps, total=False):
@@ -38,7 +40,7 @@ class BatchInferenceJob(BatchJob):
     solution version, output, settings) and not otherwise.
     """
 
-    _kind = BATCH_INFERENCE
+    _kind = contract.BATCH_INFERENCE
     _props_type: ClassVar[type[Any]] = BatchInferenceJobProps
     _default_num_results: ClassVar[int | None] = 25
 
@@ -61,14 +63,14 @@ class BatchInferenceJob(BatchJob):
             raise ValueError("theme_item_name_field applies only when mode is THEME_GENERATION")
         prop_checks.check_column("theme_item_name_field", theme_item_name_field)
         return {
-            "ItemExplorationConfig": _exploration_config(exploration_weight, exploration_item_age_cut_off),
-            "RankingInfluence": dict(sorted(ranking_influence.items())) if ranking_influence else None,
-            "JobMode": mode.value if mode != BatchInferenceJobMode.BATCH_INFERENCE else None,
-            "ThemeItemNameField": theme_item_name_field,
+            _P.ITEM_EXPLORATION_CONFIG: _exploration_config(exploration_weight, exploration_item_age_cut_off),
+            _P.RANKING_INFLUENCE: dict(sorted(ranking_influence.items())) if ranking_influence else None,
+            _P.JOB_MODE: mode.value if mode != BatchInferenceJobMode.BATCH_INFERENCE else None,
+            _P.THEME_ITEM_NAME_FIELD: theme_item_name_field,
         }
 
 
-def _mode(value: object) -> BatchInferenceJobMode:
+def _mode(value: Any) -> BatchInferenceJobMode:
     """A member, or its value as a string (the enum is a ``str`` enum)."""
     if prop_checks.is_token(value):
         # The mode decides which other props apply: it must be known when they are checked.

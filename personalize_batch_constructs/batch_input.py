@@ -13,11 +13,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from .handler_contract import contract
 from .job_provider import TOTAL_TIMEOUT, JobProvider
 from .local_input_check import check_local_input, warning_before
 
-INPUT_COPY_RESOURCE_TYPE = "Custom::PersonalizeBatchInputCopy"
-"""The resource that copies uploaded input files from the asset bucket into the input folder."""
+_P = contract.Property
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,12 @@ def _copy_into(
         scope,
         "InputCopy",
         service_token=provider.service_token,
-        resource_type=INPUT_COPY_RESOURCE_TYPE,
+        resource_type=contract.INPUT_COPY_RESOURCE_TYPE,
         properties={
-            "SourceBucket": assets[0].s3_bucket_name,
-            "Files": [[name, asset.s3_object_key] for name, asset in files],
-            "Bucket": target.bucket_name,
-            "Prefix": prefix,
+            _P.SOURCE_BUCKET: assets[0].s3_bucket_name,
+            _P.FILES: [[name, asset.s3_object_key] for name, asset in files],
+            _P.BUCKET: target.bucket_name,
+            _P.PREFIX: prefix,
         },
         service_timeout=TOTAL_TIMEOUT,
     )

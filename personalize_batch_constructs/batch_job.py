@@ -19,7 +19,7 @@ from .batch_input import BatchInput
 from .batch_output import BatchOutput
 from .environment_check import check_arns_in_stack_environment
 from .grant_warnings import warn_about_grants_not_added
-from .job_kind import JobKind
+from .handler_contract import contract
 from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .location_overlap import check_results_apart_from_input
 from .secure_bucket import new_secure_bucket
@@ -28,6 +28,7 @@ from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properti
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 _REQUIRED_PROPS = ("solution_version_arn", "input")
+_P = contract.Property
 
 
 class BatchJobProps(TypedDict, total=False):
@@ -83,7 +84,7 @@ class BatchJob(Construct):
     ``BatchInferenceJob`` or ``BatchSegmentJob``.
     """
 
-    _kind: ClassVar[JobKind]
+    _kind: ClassVar[contract.JobKind]
     # type[Any]: mypy types a TypedDict class object as a plain type, without its key sets.
     _props_type: ClassVar[type[Any]] = BatchJobProps
     _default_num_results: ClassVar[int | None] = None
@@ -164,22 +165,22 @@ class BatchJob(Construct):
         provider.grant_results_check(output_bucket, output.prefix, encryption_key)
         tags = props.get("tags")
         properties = {
-            "JobNamePrefix": checked.name_prefix,
-            "SolutionVersionArn": props["solution_version_arn"],
-            "InputPath": bound_input.s3_uri,
-            "OutputPath": f"s3://{output_bucket.bucket_name}/{output.prefix}",
-            "RoleArn": self.role.role_arn,
-            "NumResults": checked.num_results,
-            "FilterArn": props.get("filter_arn"),
-            "KmsKeyArn": encryption_key.key_arn if encryption_key else None,
+            _P.JOB_NAME_PREFIX: checked.name_prefix,
+            _P.SOLUTION_VERSION_ARN: props["solution_version_arn"],
+            _P.INPUT_PATH: bound_input.s3_uri,
+            _P.OUTPUT_PATH: f"s3://{output_bucket.bucket_name}/{output.prefix}",
+            _P.ROLE_ARN: self.role.role_arn,
+            _P.NUM_RESULTS: checked.num_results,
+            _P.FILTER_ARN: props.get("filter_arn"),
+            _P.KMS_KEY_ARN: encryption_key.key_arn if encryption_key else None,
             **job_properties,
-            "JobTags": [{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())] if tags else None,
-            "InputVersion": bound_input.version,
+            _P.JOB_TAGS: [{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())] if tags else None,
+            _P.INPUT_VERSION: bound_input.version,
             **first_share_properties(checked.wait_shares),
-            "PollIntervalSeconds": checked.poll_seconds,
-            "Wait": None if checked.wait else False,
-            "MaxErrorRate": checked.max_error_rate,
-            "ConstructPath": self.node.path,
+            _P.POLL_INTERVAL_SECONDS: checked.poll_seconds,
+            _P.WAIT: None if checked.wait else False,
+            _P.MAX_ERROR_RATE: checked.max_error_rate,
+            _P.CONSTRUCT_PATH: self.node.path,
         }
         self._resource = CustomResource(
             self,
@@ -209,40 +210,40 @@ class BatchJob(Construct):
             shares=checked.wait_shares,
             poll_seconds=checked.poll_seconds,
             check_properties={
-                key: properties[key] for key in ("InputPath", "MaxErrorRate", "ConstructPath") if properties[key]
+                key: properties[key] for key in (_P.INPUT_PATH, _P.MAX_ERROR_RATE, _P.CONSTRUCT_PATH) if properties[key]
             },
         )
 
     @property
     def job_arn(self) -> str:
         """The ARN of the job that ran in the last deploy, available once the deploy's wait is over."""
-        return self._last_resource.get_att_string("JobArn")
+        return self._last_resource.get_att_string(contract.Attribute.JOB_ARN)
 
     @property
     def job_name(self) -> str:
         """The name of the job that ran in the last deploy."""
-        return self._last_resource.get_att_string("JobName")
+        return self._last_resource.get_att_string(contract.Attribute.JOB_NAME)
 
     @property
     def output_s3_uri(self) -> str:
         """The ``s3://`` folder of the last deploy's run, ``<output prefix><job name>/``, available
         once the job is done and its results checked."""
-        return self._last_resource.get_att_string("OutputPath")
+        return self._last_resource.get_att_string(contract.Attribute.OUTPUT_PATH)
 
     @property
     def record_count(self) -> str:
         """How many records the last deploy's run wrote (a token; empty with ``wait=False``)."""
-        return self._last_resource.get_att_string("RecordCount")
+        return self._last_resource.get_att_string(contract.Attribute.RECORD_COUNT)
 
     @property
     def error_count(self) -> str:
         """How many of them have a non-null ``error`` (a token; empty with ``wait=False``)."""
-        return self._last_resource.get_att_string("ErrorCount")
+        return self._last_resource.get_att_string(contract.Attribute.ERROR_COUNT)
 
     @property
     def input_record_count(self) -> str:
         """How many records the run's input has (a token; empty with ``wait=False``)."""
-        return self._last_resource.get_att_string("InputRecordCount")
+        return self._last_resource.get_att_string(contract.Attribute.INPUT_RECORD_COUNT)
 
     def on_completed(self, construct_id: str, **options: Any) -> events.Rule:
         """An EventBridge rule on the default bus matching this job's runs that succeeded and passed

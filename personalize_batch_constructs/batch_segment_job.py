@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .batch_job import BatchJob
-from .job_kind import BATCH_SEGMENT
+from .handler_contract import contract
 
 
 class BatchSegmentJob(BatchJob):
@@ -17,4 +17,4 @@ class BatchSegmentJob(BatchJob):
     segment jobs have their own quota of concurrent jobs and queue behind it the same way.
     """
 
-    _kind = BATCH_SEGMENT
+    _kind = contract.BATCH_SEGMENT

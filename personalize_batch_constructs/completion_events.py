@@ -15,10 +15,10 @@ from aws_cdk import Aws
 from aws_cdk import aws_events as events
 from constructs import Construct
 
-EVENT_SOURCE = "personalize-batch-constructs"
-"""The ``source`` of every completion event."""
-SUCCEEDED_DETAIL_TYPE = "Personalize Batch Job Succeeded"
-FAILED_DETAIL_TYPE = "Personalize Batch Job Failed"
+from .handler_contract import contract
+
+SUCCEEDED_DETAIL_TYPE: str = contract.SUCCEEDED_DETAIL_TYPE
+FAILED_DETAIL_TYPE: str = contract.FAILED_DETAIL_TYPE
 
 
 def pattern(job: Construct, detail_type: str, given: events.EventPattern | None) -> events.EventPattern:
@@ -26,7 +26,7 @@ def pattern(job: Construct, detail_type: str, given: events.EventPattern | None)
     detail: dict[str, Any] = {**((given.detail if given else None) or {})}
     detail.update({"stackName": [Aws.STACK_NAME], "constructPath": [job.node.path]})
     return events.EventPattern(
-        source=[EVENT_SOURCE],
+        source=[contract.EVENT_SOURCE],
         detail_type=[detail_type],
         detail=detail,
         resources=given.resources if given else None,

@@ -18,30 +18,21 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from .job_kind import JobKind
+from .handler_contract import contract
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
 from .shared_grants import SharedGrants
 
-CHECK_PROGRESS_OBJECT = "_results_check.json"
-"""The results check's progress and verdict in each run folder (the handler's PROGRESS_OBJECT_NAME)."""
-MANIFEST_OBJECT = "manifest.json"
-"""The manifest's key under the output prefix (the handler's MANIFEST_NAME)."""
-
 if TYPE_CHECKING:
     from .batch_input import _BoundInput
 
-QUERY_INTERVAL = Duration.seconds(10)
+QUERY_INTERVAL = Duration.seconds(contract.DEFAULT_QUERY_INTERVAL_SECONDS)
 """How often the provider asks the handler whether a job is done; the handler calls
 Personalize only every ``poll_interval`` of the job."""
 
-TOTAL_TIMEOUT = Duration.hours(1)
+TOTAL_TIMEOUT = Duration.seconds(contract.SERVICE_TIMEOUT_SECONDS)
 """CloudFormation waits at most one hour for a custom resource (``ServiceTimeout``)."""
 
-LAST_CHECK_MARGIN = Duration.minutes(2)
-"""How much earlier than CloudFormation's hour the handler gives up on a job: CloudFormation's
-clock starts before the handler's, and the handler's message names the job where
-CloudFormation's generic "timed out" does not."""
 
 EXACT_ASSET_GRANTS_MAX = 20
 """Up to this many files an input's copy may read exactly its own asset objects; a larger one
@@ -108,14 +99,14 @@ class JobProvider(Construct):
         )
         self._acknowledge_framework_invokes(framework_roles, (on_event, is_complete))
 
-        self._kinds: set[JobKind] = set()
+        self._kinds: set[contract.JobKind] = set()
         self._events_granted = False
 
     @property
     def service_token(self) -> str:
         return self._provider.service_token
 
-    def grant_job(self, kind: JobKind, service_role: iam.IRole, job_input: _BoundInput) -> None:
+    def grant_job(self, kind: contract.JobKind, service_role: iam.IRole, job_input: _BoundInput) -> None:
         """Let the handler run jobs of this kind, pass the job's role and check its input."""
         self._grant_kind(kind)
         grants = SharedGrants.of(self.handler_role)
@@ -147,8 +138,8 @@ class JobProvider(Construct):
             (["s3:GetObject"], output_bucket.arn_for_objects(f"{output_prefix}*")),
             (["s3:ListBucket"], output_bucket.bucket_arn),
             # Never the results themselves: only the check's own object in each run folder, and the manifest.
-            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}*/{CHECK_PROGRESS_OBJECT}")),
-            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}{MANIFEST_OBJECT}")),
+            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}")),
+            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}{contract.MANIFEST_NAME}")),
         ):
             grants.grant(
                 ("results-check", self.handler_role.node.path, *actions),
@@ -160,7 +151,7 @@ class JobProvider(Construct):
             self.handler_role,
             resources=[
                 output_bucket.arn_for_objects(f"{output_prefix}*"),
-                output_bucket.arn_for_objects(f"{output_prefix}*/{CHECK_PROGRESS_OBJECT}"),
+                output_bucket.arn_for_objects(f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}"),
             ],
             reason="The results check reads the job's run folders (named at deploy time) under its output prefix "
             "and writes only its own progress object in each",
@@ -212,7 +203,7 @@ class JobProvider(Construct):
             # Writing an SSE-KMS object takes a data key; completing a multipart copy decrypts it.
             target.encryption_key.grant(self.handler_role, "kms:GenerateDataKey", "kms:Decrypt")
 
-    def _grant_kind(self, kind: JobKind) -> None:
+    def _grant_kind(self, kind: contract.JobKind) -> None:
         """The Personalize actions of a kind, granted with the stack's first job of that kind."""
         if kind in self._kinds:
             return
@@ -275,7 +266,7 @@ class JobProvider(Construct):
             timeout=timeout,
             memory_size=256,
             log_group=log_group,
-            environment={"PROVIDER_QUERY_INTERVAL_SECONDS": str(int(QUERY_INTERVAL.to_seconds()))},
+            environment={contract.QUERY_INTERVAL_VARIABLE: str(int(QUERY_INTERVAL.to_seconds()))},
             description="Runs Amazon Personalize batch jobs at deploy time",
         )
 

@@ -26,17 +26,16 @@ from __future__ import annotations
 from aws_cdk import CustomResource, Duration
 from constructs import Construct
 
-from .job_provider import LAST_CHECK_MARGIN, TOTAL_TIMEOUT
+from .handler_contract import contract
+from .job_provider import TOTAL_TIMEOUT
 
-WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
-RUN_COUNT_ATTRIBUTES = ("InputRecordCount", "RecordCount", "ErrorCount")
-"""The results check's counts, handed from each resource of the chain to the next."""
-MAX_TIMEOUT = Duration.hours(12)
+MAX_TIMEOUT = Duration.seconds(contract.MAX_WAIT_SECONDS)
 """The longest wait, CloudFormation's own limit for a WaitCondition: the job's resource and 12
 wait extensions."""
-SHARE_SECONDS = int(TOTAL_TIMEOUT.minus(LAST_CHECK_MARGIN).to_seconds())
+SHARE_SECONDS: int = contract.SHARE_SECONDS
 """One resource's share of a wait: it gives up two minutes before CloudFormation's hour so its
 message, naming the job, wins over the framework's generic "Operation timed out"."""
+_P = contract.Property
 
 
 def wait_shares(timeout_seconds: int) -> list[int]:
@@ -55,8 +54,12 @@ def wait_shares(timeout_seconds: int) -> list[int]:
 def first_share_properties(shares: list[int]) -> dict[str, int | str]:
     """The wait properties of the job's own resource."""
     if len(shares) == 1:
-        return {"TimeoutSeconds": shares[0]}
-    return {"TimeoutSeconds": shares[0], "TotalTimeoutSeconds": sum(shares), "OnTimeout": "Continue"}
+        return {_P.TIMEOUT_SECONDS: shares[0]}
+    return {
+        _P.TIMEOUT_SECONDS: shares[0],
+        _P.TOTAL_TIMEOUT_SECONDS: sum(shares),
+        _P.ON_TIMEOUT: contract.ON_TIMEOUT_CONTINUE,
+    }
 
 
 def chain_wait_extensions(
@@ -77,18 +80,18 @@ def chain_wait_extensions(
             scope,
             f"Wait{number}",
             service_token=service_token,
-            resource_type=WAIT_RESOURCE_TYPE,
+            resource_type=contract.WAIT_RESOURCE_TYPE,
             properties={
-                "JobArn": previous.get_att_string("JobArn"),
-                "JobStatus": previous.get_att_string("Status"),
-                "OutputPath": previous.get_att_string("OutputPath"),
-                **{name: previous.get_att_string(name) for name in RUN_COUNT_ATTRIBUTES},
+                _P.JOB_ARN: previous.get_att_string(contract.Attribute.JOB_ARN),
+                _P.JOB_STATUS: previous.get_att_string(contract.Attribute.STATUS),
+                _P.OUTPUT_PATH: previous.get_att_string(contract.Attribute.OUTPUT_PATH),
+                **{name: previous.get_att_string(name) for name in contract.COUNT_ATTRIBUTES},
                 **check_properties,
-                "Extension": number,
-                "TimeoutSeconds": share,
-                "TotalTimeoutSeconds": sum(shares),
-                "PollIntervalSeconds": poll_seconds,
-                "OnTimeout": "Continue" if number < len(shares) - 1 else "Fail",
+                _P.EXTENSION: number,
+                _P.TIMEOUT_SECONDS: share,
+                _P.TOTAL_TIMEOUT_SECONDS: sum(shares),
+                _P.POLL_INTERVAL_SECONDS: poll_seconds,
+                _P.ON_TIMEOUT: contract.ON_TIMEOUT_CONTINUE if number < len(shares) - 1 else contract.ON_TIMEOUT_FAIL,
             },
             service_timeout=TOTAL_TIMEOUT,
         )

@@ -9,11 +9,12 @@ import pytest
 from aws_cdk import App, Stack
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput
-from personalize_batch_constructs.batch_input import INPUT_COPY_RESOURCE_TYPE
 from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX
 
 from .cfn import as_list, get_att, logical_id, objects_of, ref, resources, statements
 from .stacks import SOLUTION_VERSION_ARN
+
+INPUT_COPY_RESOURCE_TYPE = "Custom::PersonalizeBatchInputCopy"
 
 ASSET_BUCKET = {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}
 

@@ -3,20 +3,9 @@ reads, the count attributes, the rules of on_completed/on_failed, and the handle
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from aws_cdk import Stack
 
-from personalize_batch_constructs import completion_events, job_provider
-
 from .cfn import as_list, canonical, get_att, logical_id, resources, statements
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda"))
-
-import completion_event  # noqa: E402
-import results_check  # noqa: E402
-import run_manifest  # noqa: E402
 
 WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
 
@@ -105,11 +94,3 @@ def test_the_handler_may_use_the_output_key_to_read_results_and_write_its_object
     # Read the results (Decrypt), write the check's progress and the manifest (GenerateDataKey): no wildcards.
     assert {"kms:Decrypt", "kms:GenerateDataKey"} <= actions
     assert not any("*" in action for action in actions)
-
-
-def test_the_construct_and_the_handler_agree_on_names_they_share():
-    assert job_provider.CHECK_PROGRESS_OBJECT == results_check.PROGRESS_OBJECT_NAME
-    assert job_provider.MANIFEST_OBJECT == run_manifest.MANIFEST_NAME
-    assert completion_events.EVENT_SOURCE == completion_event.EVENT_SOURCE
-    assert completion_events.SUCCEEDED_DETAIL_TYPE == completion_event.SUCCEEDED_DETAIL_TYPE
-    assert completion_events.FAILED_DETAIL_TYPE == completion_event.FAILED_DETAIL_TYPE

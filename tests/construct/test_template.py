@@ -16,7 +16,6 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Match, Template
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput
-from personalize_batch_constructs.batch_input import INPUT_COPY_RESOURCE_TYPE
 
 from .cfn import (
     all_grants,
@@ -42,6 +41,8 @@ from .stacks import (
     SOLUTION_VERSION_ARN_WITH_VERSION,
     TWENTY,
 )
+
+INPUT_COPY_RESOURCE_TYPE = "Custom::PersonalizeBatchInputCopy"
 
 JOB_RESOURCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
 PERSONALIZE = "personalize.amazonaws.com"
