@@ -10,20 +10,14 @@ check was still reading (status CHECKING RESULTS) continues the check where it w
 
 from __future__ import annotations
 
-from batch_inference_job import BatchInferenceJobHandler
 from batch_job import BatchJobHandler
-from batch_segment_job import BatchSegmentJobHandler
-from contract import Property
+from contract import COUNT_ATTRIBUTES, Property
+from job_handlers import BY_ARN_RESOURCE_TYPE
 from job_log import log_job_event
 from job_watch import ACTIVE, JobWatch, WaitPlan
 from provider_event import IsCompleteResponse, OnEventResponse
 from resource_handler import ResourceHandler
 from resource_properties import PropertyError, integer, required
-from run_finish import NO_COUNTS
-
-_JOB_KINDS: dict[str, type[BatchJobHandler]] = {
-    handler.kind.arn_resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)
-}
 
 
 class BatchJobWaitHandler(ResourceHandler):
@@ -69,7 +63,7 @@ class BatchJobWaitHandler(ResourceHandler):
         )
         if self._properties.get(Property.JOB_STATUS) == ACTIVE or "StartedAt" not in self._event:
             # The extension before saw the job end and checked it, or this is a rollback: no wait and no call.
-            counts = {name: str(self._properties.get(name, "")) for name in NO_COUNTS}
+            counts = {name: str(self._properties.get(name, "")) for name in COUNT_ATTRIBUTES}
             return watch.result(arn, self._properties.get(Property.JOB_STATUS) or "UNKNOWN", counts)
         return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_kind, arn))
 
@@ -79,11 +73,11 @@ class BatchJobWaitHandler(ResourceHandler):
     @staticmethod
     def _job_kind(arn: str) -> type[BatchJobHandler]:
         resource_type = arn.split(":", 5)[-1].split("/", 1)[0]
-        if resource_type not in _JOB_KINDS:
+        if resource_type not in BY_ARN_RESOURCE_TYPE:
             raise PropertyError(
-                f"Property JobArn must be the ARN of a batch job ({', '.join(_JOB_KINDS)}), got {arn!r}"
+                f"Property JobArn must be the ARN of a batch job ({', '.join(BY_ARN_RESOURCE_TYPE)}), got {arn!r}"
             )
-        return _JOB_KINDS[resource_type]
+        return BY_ARN_RESOURCE_TYPE[resource_type]
 
     @staticmethod
     def _not_found(job_kind: type[BatchJobHandler], arn: str) -> IsCompleteResponse:

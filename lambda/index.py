@@ -12,10 +12,8 @@ import time
 from typing import TYPE_CHECKING, Literal, overload
 
 import boto3
-from batch_inference_job import BatchInferenceJobHandler
 from batch_input_copy import BatchInputCopyHandler
 from batch_job_wait import BatchJobWaitHandler
-from batch_segment_job import BatchSegmentJobHandler
 from botocore.config import Config
 from contract import (
     DEFAULT_QUERY_INTERVAL_SECONDS,
@@ -23,6 +21,7 @@ from contract import (
     QUERY_INTERVAL_VARIABLE,
     WAIT_RESOURCE_TYPE,
 )
+from job_handlers import BY_RESOURCE_TYPE
 from provider_event import IsCompleteResponse, LambdaContext, OnEventResponse, ResourceEvent
 from resource_handler import ResourceHandler
 from run_finish import CheckBudget
@@ -35,7 +34,7 @@ if TYPE_CHECKING:  # the stubs are a development requirement; the Lambda runtime
     from mypy_boto3_s3 import S3Client
 
 _HANDLERS: dict[str, type[ResourceHandler]] = {
-    **{handler.kind.resource_type: handler for handler in (BatchInferenceJobHandler, BatchSegmentJobHandler)},
+    **BY_RESOURCE_TYPE,
     WAIT_RESOURCE_TYPE: BatchJobWaitHandler,
     INPUT_COPY_RESOURCE_TYPE: BatchInputCopyHandler,
 }
