@@ -29,7 +29,7 @@ and asset manifest schemas of 53.28.0 and 55.0.0 are identical; the integ manife
 ``allowDeleteFailures`` (54) and the ``requireApproval`` value ``destructive`` (55)."""
 JOB_TIMEOUT = cdk.Duration.hours(2)
 """Past the hour a small job needs, so a job queued behind others still finishes; the second
-hour runs in a wait segment, which the real account exercises too."""
+hour runs in a wait extension, which the real account exercises too."""
 
 
 def solution_version_arn(variable: str, dummy: str) -> str:
