@@ -45,16 +45,16 @@ class BatchJobWaitHandler(ResourceHandler):
         extension = integer(self._properties, Property.EXTENSION)
         required(self._properties, Property.OUTPUT_PATH)
         WaitPlan.from_properties(self._properties)
-        self._job_kind(arn)
+        self._job_handler(arn)
         return {"PhysicalResourceId": f"{arn}/wait-{extension}", "StartedAt": self._clock()}
 
     def _wait(self) -> IsCompleteResponse:
         arn = self._job_arn()
-        job_kind = self._job_kind(arn)
+        job_handler = self._job_handler(arn)
         folder = required(self._properties, Property.OUTPUT_PATH)
         watch = JobWatch(
-            noun=job_kind.kind.noun,
-            describe=lambda job: job_kind.describe(self._personalize, job),
+            noun=job_handler.kind.noun,
+            describe=lambda job: job_handler.describe(self._personalize, job),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
             plan=WaitPlan.from_properties(self._properties),
@@ -65,13 +65,14 @@ class BatchJobWaitHandler(ResourceHandler):
             # The extension before saw the job end and checked it, or this is a rollback: no wait and no call.
             counts = {name: str(self._properties.get(name, "")) for name in COUNT_ATTRIBUTES}
             return watch.result(arn, self._properties.get(Property.JOB_STATUS) or "UNKNOWN", counts)
-        return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_kind, arn))
+        return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_handler, arn))
 
     def _job_arn(self) -> str:
         return str(required(self._properties, Property.JOB_ARN))
 
     @staticmethod
-    def _job_kind(arn: str) -> type[BatchJobHandler]:
+    def _job_handler(arn: str) -> type[BatchJobHandler]:
+        """The handler of the job's kind, by the ARN's resource type."""
         resource_type = arn.split(":", 5)[-1].split("/", 1)[0]
         if resource_type not in BY_ARN_RESOURCE_TYPE:
             raise PropertyError(
@@ -80,9 +81,9 @@ class BatchJobWaitHandler(ResourceHandler):
         return BY_ARN_RESOURCE_TYPE[resource_type]
 
     @staticmethod
-    def _not_found(job_kind: type[BatchJobHandler], arn: str) -> IsCompleteResponse:
+    def _not_found(job_handler: type[BatchJobHandler], arn: str) -> IsCompleteResponse:
         # The job's own resource hands over only a job it started; retrying would not bring it back.
         log_job_event("job_not_found", arn)
         raise RuntimeError(
-            f"{job_kind.kind.noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
+            f"{job_handler.kind.noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"
         )

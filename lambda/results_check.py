@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from contract import PROGRESS_OBJECT_NAME
 from error_classification import error_code
+from prop_rules import number_text
 
 """The check's progress and, once it is done, its counts and verdict, in the run's folder (beside
 the `.out` files it counts)."""
@@ -232,8 +233,8 @@ class ResultsCheck:
             return f"the run wrote fewer records than its input has ({counts})"
         if errors / records > self._max_error_rate:
             return (
-                f"{errors / records:.2%} of the records failed, above max_error_rate {self._max_error_rate:g} "
-                f"({counts}){first}"
+                f"{errors / records:.2%} of the records failed, above max_error_rate "
+                f"{number_text(self._max_error_rate)} ({counts}){first}"
             )
         return None
 
