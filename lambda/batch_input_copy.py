@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from contract import Property
 from error_classification import describe_error, error_code
 from job_log import log_job_event
+from prop_rules import INPUT_PREFIX_PROP, check_folder
 from provider_event import IsCompleteResponse, OnEventResponse
 from resource_handler import ResourceHandler
 from resource_properties import PropertyError, required
@@ -87,9 +88,9 @@ class _CopyPlan:
     @classmethod
     def from_properties(cls, properties: dict[str, Any]) -> _CopyPlan:
         prefix = required(properties, Property.PREFIX)
-        if not isinstance(prefix, str) or not prefix.endswith("/") or prefix.startswith("/"):
-            # Pruning removes everything else under the prefix: it must be a folder, never the bucket.
-            raise PropertyError(f"Property Prefix must be a folder ending in '/', got {prefix!r}")
+        # Pruning removes everything else under the prefix: it must be a folder, never the bucket.
+        # A token key_prefix is first checked here, by the construct's rule.
+        check_folder(INPUT_PREFIX_PROP, prefix)
         raw_files = required(properties, Property.FILES)
         files: dict[str, str] = {}
         for entry in raw_files if isinstance(raw_files, list) else [raw_files]:

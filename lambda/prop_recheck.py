@@ -13,11 +13,15 @@ from typing import Any
 
 from contract import JobKind, Property
 from prop_rules import (
+    INPUT_KEY_PROP,
+    OUTPUT_PREFIX_PROP,
     PropValueError,
     check_arn,
     check_column,
+    check_folder,
     check_job_name_prefix,
     check_number,
+    check_object_key,
     check_tags,
     check_weights,
 )
@@ -69,6 +73,11 @@ def _recheck(properties: ResourceProperties, kind: JobKind) -> None:
         check_column("theme_item_name_field", given[Property.THEME_ITEM_NAME_FIELD])
     if Property.JOB_TAGS in given:
         check_tags("tags", _tags(given[Property.JOB_TAGS]))
+    if Property.INPUT_PATH in given:
+        # An uploaded input's key is its checked prefix and a file name: only a from_bucket key can break the rule.
+        check_object_key(INPUT_KEY_PROP, _key(given[Property.INPUT_PATH]))
+    if Property.OUTPUT_PATH in given and (prefix := _key(given[Property.OUTPUT_PATH])) != "":
+        check_folder(OUTPUT_PREFIX_PROP, prefix)
 
 
 def _number(raw: Any) -> Any:
@@ -79,6 +88,11 @@ def _number(raw: Any) -> Any:
     if _DECIMAL.fullmatch(text):
         return float(text)
     return raw
+
+
+def _key(s3_uri: Any) -> Any:
+    """The key part of ``s3://bucket/key``; a bucket name holds no ``/``."""
+    return str(s3_uri).removeprefix("s3://").partition("/")[2]
 
 
 def _tags(raw: Any) -> dict[Any, Any]:

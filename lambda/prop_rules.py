@@ -48,6 +48,10 @@ TAG_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
 _TAG_CATEGORIES = ("L", "Z", "N")
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 _TAG_ALLOWED = "letters, digits, spaces and _ . : / = + - @"
+INPUT_KEY_PROP = "input: BatchInput.from_bucket key"
+INPUT_PREFIX_PROP = "input: BatchInput.from_asset key_prefix"
+OUTPUT_PREFIX_PROP = "output: BatchOutput.to_bucket prefix"
+"""How messages name the locations, which are arguments of the input and output, not props of the job."""
 MAX_TAGS = 200
 TAG_KEY_MAX_LENGTH = 128
 TAG_VALUE_MAX_LENGTH = 256
@@ -153,6 +157,23 @@ def check_tags(prop: str, tags: Mapping[Any, object], *, skip: Callable[[object]
                 f"{prop}[{key!r}] must be a string of at most {TAG_VALUE_MAX_LENGTH} characters of "
                 f"{_TAG_ALLOWED}, got {value!r}"
             )
+
+
+def check_object_key(prop: str, value: object) -> None:
+    """An object key, or a folder prefix ending in ``/``."""
+    if not isinstance(value, str) or not value or value.startswith("/"):
+        raise PropValueError(
+            f"{prop} must be an object key or a folder prefix ending in '/', not empty and not starting "
+            f"with '/', got {value!r}"
+        )
+
+
+def check_folder(prop: str, value: object) -> None:
+    """A folder under a bucket's root: ``results/``, ``a/b/``."""
+    if not isinstance(value, str) or value.startswith("/") or not value.endswith("/"):
+        raise PropValueError(
+            f"{prop} must be a folder that ends with '/' and does not start with '/' (e.g. 'results/'), got {value!r}"
+        )
 
 
 def _is_tag_text(text: str) -> bool:

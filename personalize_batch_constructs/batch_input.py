@@ -13,7 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from .handler_contract import contract
+from .handler_contract import contract, prop_rules
 from .job_provider import TOTAL_TIMEOUT, JobProvider
 from .local_input_check import check_local_input, warning_before
 
@@ -73,8 +73,8 @@ class BatchInput:
                 f"input: BatchInput.from_asset path {str(source)!r} does not exist "
                 f"(relative to {os.getcwd()!r}); give an existing JSON Lines file or folder"
             )
-        if key_prefix is not None:
-            _check_folder("BatchInput.from_asset key_prefix", key_prefix)
+        if key_prefix is not None and not Token.is_unresolved(key_prefix):
+            prop_rules.check_folder(prop_rules.INPUT_PREFIX_PROP, key_prefix)
         oversized_warnings = check_local_input(source)
 
         def bind(scope: Construct, new_bucket: Callable[[], s3.IBucket]) -> _BoundInput:
@@ -97,11 +97,9 @@ class BatchInput:
         :param bucket: the bucket holding the input.
         :param key: the object key (``users/users.json``) or folder prefix (``users/``).
         """
-        if not Token.is_unresolved(key) and (not key or key.startswith("/")):
-            raise ValueError(
-                f"input: BatchInput.from_bucket key must be an object key or a folder prefix ending "
-                f"in '/', not empty and not starting with '/', got {key!r}"
-            )
+        # A token is checked by the handler at deploy, by the same rule.
+        if not Token.is_unresolved(key):
+            prop_rules.check_object_key(prop_rules.INPUT_KEY_PROP, key)
         return BatchInput(lambda _scope, _new_bucket: _BoundInput(bucket=bucket, key=key, version=None, upload=None))
 
     def _bind(self, scope: Construct, new_bucket: Callable[[], s3.IBucket]) -> _BoundInput:
@@ -150,12 +148,3 @@ def _content_version(files: list[tuple[str, s3_assets.Asset]]) -> str:
     for name, asset in files:
         digest.update(f"{name}\0{asset.asset_hash}\0".encode())
     return digest.hexdigest()
-
-
-def _check_folder(what: str, prefix: str) -> None:
-    if Token.is_unresolved(prefix):
-        return
-    if not prefix.endswith("/") or prefix.startswith("/"):
-        raise ValueError(
-            f"input: {what} must be a folder that ends with '/' and does not start with '/', got {prefix!r}"
-        )

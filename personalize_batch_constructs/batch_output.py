@@ -5,6 +5,8 @@ from __future__ import annotations
 from aws_cdk import Token
 from aws_cdk import aws_s3 as s3
 
+from .handler_contract import prop_rules
+
 
 class BatchOutput:
     """The S3 location a batch job writes ``<input-name>.out`` files to.
@@ -45,10 +47,6 @@ class BatchOutput:
 
 
 def _check_prefix(prefix: str) -> None:
-    if Token.is_unresolved(prefix) or prefix == "":
-        return
-    if prefix.startswith("/") or not prefix.endswith("/"):
-        raise ValueError(
-            f"output: BatchOutput.to_bucket prefix must be a folder that ends with '/' and does not "
-            f"start with '/' (e.g. 'results/'), got {prefix!r}"
-        )
+    # "" is the bucket's root. A token is checked by the handler at deploy, by the same rule.
+    if not Token.is_unresolved(prefix) and prefix != "":
+        prop_rules.check_folder(prop_rules.OUTPUT_PREFIX_PROP, prefix)

@@ -169,9 +169,17 @@ def test_delete_leaves_the_input_in_place(handler):
     assert handler(event).is_complete() == {"IsComplete": True}
 
 
-@pytest.mark.parametrize("prefix", ["", "/input/", "input"])
-def test_a_prefix_that_is_not_a_folder_is_refused_before_anything_is_deleted(handler, prefix):
-    with pytest.raises(PropertyError, match="Property Prefix (must be a folder|is required)"):
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [
+        ("", "Property Prefix is required"),
+        # A token key_prefix: the construct's rule and message.
+        ("/input/", r"input: BatchInput.from_asset key_prefix must be a folder .*got '/input/'"),
+        ("input", r"input: BatchInput.from_asset key_prefix must be a folder .*got 'input'"),
+    ],
+)
+def test_a_prefix_that_is_not_a_folder_is_refused_before_anything_is_deleted(handler, prefix, message):
+    with pytest.raises(ValueError, match=message):
         handler(_event(_properties(prefix=prefix))).is_complete()
 
 

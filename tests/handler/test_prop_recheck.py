@@ -24,6 +24,7 @@ from personalize_batch_constructs import (  # noqa: E402
     BatchInferenceJobMode,
     BatchInput,
     BatchJob,
+    BatchOutput,
     BatchSegmentJob,
 )
 
@@ -154,3 +155,38 @@ def test_without_a_construct_path_the_message_is_the_rule_alone(make_handler):
 def test_a_number_property_is_read_as_the_construct_reads_a_number(make_handler, number, shown):
     with pytest.raises(PropValueError, match=rf"max_error_rate must be a number from 0 to 1, got {shown}$"):
         make_handler(create_event(properties(NumResults="25", MaxErrorRate=number))).on_event()
+
+
+def _bucket(stack: Stack, name: str) -> s3.IBucket:
+    return s3.Bucket.from_bucket_name(stack, name, name)
+
+
+# A location's rule belongs to BatchInput/BatchOutput, which have no construct path at synth: the
+# handler gives the same message after the job's path.
+LOCATIONS = [
+    (
+        lambda stack: BatchInput.from_bucket(_bucket(stack, "input-bucket"), "/users.json"),
+        {"InputPath": "s3://input-bucket//users.json"},
+    ),
+    (lambda stack: BatchInput.from_bucket(_bucket(stack, "input-bucket"), ""), {"InputPath": "s3://input-bucket/"}),
+    (
+        lambda stack: BatchOutput.to_bucket(_bucket(stack, "output-bucket"), "results"),
+        {"OutputPath": "s3://output-bucket/results"},
+    ),
+    (
+        lambda stack: BatchOutput.to_bucket(_bucket(stack, "output-bucket"), "/results/"),
+        {"OutputPath": "s3://output-bucket//results/"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "overrides"), LOCATIONS, ids=["key-slash", "key-empty", "prefix", "prefix-slash"])
+def test_a_bad_token_location_fails_create_with_the_synth_message_and_no_call(app, make_handler_of, make, overrides):
+    with pytest.raises(ValueError) as raised:
+        make(Stack(app, f"Shop{next(_ids)}"))
+    event = create_event(properties(ConstructPath="Shop/Nightly", **overrides))
+
+    with pytest.raises(PropValueError) as refused:
+        make_handler_of(BatchInferenceJobHandler, event).on_event()
+
+    assert str(refused.value) == f"Shop/Nightly: {raised.value}"
