@@ -6,10 +6,12 @@ The test suite compares the committed snapshots (``test_snapshots.py``);
 rewrites those of the integ files whose template changed, without deploying anything.
 """
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 INTEG_RUNNER = "@aws-cdk/integ-runner@2.197.10"
@@ -54,9 +56,18 @@ def offline_environment(**overrides: str) -> dict[str, str]:
     return env
 
 
+def _install_integ_runner() -> None:
+    """Puts the pinned integ-runner into npx's cache, one process at a time: test workers starting
+    ``npx --yes`` together on a fresh machine would install into the same cache folder at once."""
+    with open(Path(tempfile.gettempdir()) / "personalize-batch-integ-runner.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(["npx", "--yes", INTEG_RUNNER, "--version"], check=True, capture_output=True, timeout=600)
+
+
 def run_integ_runner(directory: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Runs integ-runner on ``directory`` (``tests/integ`` of a checkout or of a copy of one) from
     its checkout root, in ``offline_environment(**env)``, output captured."""
+    _install_integ_runner()
     return subprocess.run(
         integ_runner_command(directory.relative_to(directory.parents[1]), *args),
         cwd=directory.parents[1],
