@@ -56,7 +56,7 @@ class BatchJobHandler(ResourceHandler):
             # hours for a re-run. Nothing here may fail, or the stack is left UPDATE_ROLLBACK_FAILED.
             return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
         # Fail the deploy that brings a bad wait setting or tag, not a later one that starts a job.
-        recheck_job_props(self._properties, self.kind)
+        recheck_job_props(self._properties, self.kind, self._event["StackId"])
         WaitPlan.from_properties(self._properties)
         self._retag_job()
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
@@ -92,7 +92,7 @@ class BatchJobHandler(ResourceHandler):
 
     def _start_job(self) -> OnEventResponse:
         started_at = self._clock()
-        recheck_job_props(self._properties, self.kind)
+        recheck_job_props(self._properties, self.kind, self._event["StackId"])
         request = self._request()
         # A bad wait setting would otherwise fail the first is_complete, after the job has started.
         WaitPlan.from_properties(self._properties)

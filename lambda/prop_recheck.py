@@ -17,11 +17,13 @@ from prop_rules import (
     OUTPUT_PREFIX_PROP,
     PropValueError,
     check_arn,
+    check_arn_in_environment,
     check_column,
     check_folder,
     check_job_name_prefix,
     check_number,
     check_object_key,
+    check_results_apart_from_input,
     check_tags,
     check_weights,
 )
@@ -31,10 +33,11 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def recheck_job_props(properties: ResourceProperties, kind: JobKind) -> None:
+def recheck_job_props(properties: ResourceProperties, kind: JobKind, stack_id: str) -> None:
     """Raises PropValueError, as the construct would have, for the first prop that breaks its rule."""
     try:
         _recheck(properties, kind)
+        _recheck_against_each_other(properties, stack_id)
     except PropValueError as error:
         path = properties.get(Property.CONSTRUCT_PATH)
         raise PropValueError(f"{path}: {error}" if path else str(error)) from None
@@ -80,6 +83,26 @@ def _recheck(properties: ResourceProperties, kind: JobKind) -> None:
         check_folder(OUTPUT_PREFIX_PROP, prefix)
 
 
+def _recheck_against_each_other(properties: ResourceProperties, stack_id: str) -> None:
+    """The checks synth skips when one side is a token: the ARNs against the stack's environment,
+    the output folder against the input's."""
+    _, _, _, region, account, resource = stack_id.split(":", 5)
+    for prop, name in (("solution_version_arn", Property.SOLUTION_VERSION_ARN), ("filter_arn", Property.FILTER_ARN)):
+        if properties.get(name):
+            check_arn_in_environment(
+                prop, properties[name], stack_name=resource.split("/")[1], region=region, account=account
+            )
+    input_path, output_path = properties.get(Property.INPUT_PATH), properties.get(Property.OUTPUT_PATH)
+    if isinstance(input_path, str) and isinstance(output_path, str):
+        check_results_apart_from_input(
+            input_key=_key(input_path),
+            # Only uploaded input has a content version.
+            uploaded=bool(properties.get(Property.INPUT_VERSION)),
+            output_prefix=_key(output_path),
+            same_bucket=lambda: _bucket(input_path) == _bucket(output_path),
+        )
+
+
 def _number(raw: Any) -> Any:
     """A number as the construct got it (CloudFormation sends it as a string); anything else as it came."""
     text = str(raw).strip()
@@ -88,6 +111,10 @@ def _number(raw: Any) -> Any:
     if _DECIMAL.fullmatch(text):
         return float(text)
     return raw
+
+
+def _bucket(s3_uri: str) -> str:
+    return s3_uri.removeprefix("s3://").partition("/")[0]
 
 
 def _key(s3_uri: Any) -> Any:

@@ -176,5 +176,55 @@ def check_folder(prop: str, value: object) -> None:
         )
 
 
+def check_arn_in_environment(prop: str, arn: str, *, stack_name: str, region: str | None, account: str | None) -> None:
+    """A solution version or filter ARN (already of its pattern) of the stack's Region and account;
+    a side given as None is unknown and passes."""
+    _, _, _, arn_region, arn_account, _ = arn.split(":", 5)
+    for what, in_arn, in_stack in (("Region", arn_region, region), ("account", arn_account, account)):
+        if in_stack is not None and in_arn != in_stack:
+            raise PropValueError(
+                f"{prop} is in {what} {in_arn!r}, but stack {stack_name!r} deploys to "
+                f"{what} {in_stack!r} (its env); a batch job runs in the stack's Region and account and finds "
+                f"its solution version and filter only there: give {prop} an ARN of {what} {in_stack!r}, or "
+                f"deploy the stack to {what} {in_arn!r}"
+            )
+
+
+def check_results_apart_from_input(
+    *, input_key: str, uploaded: bool, output_prefix: str, same_bucket: Callable[[], bool]
+) -> None:
+    """The output folder must neither be, contain nor lie inside a folder input in the same bucket.
+
+    :param input_key: the input's object key, or its folder prefix ending in ``/``.
+    :param uploaded: whether ``from_asset`` uploads the input, which owns (prunes) the folder
+        holding ``input_key``.
+    :param same_bucket: whether both are known to be one bucket, asked only when the folders overlap.
+    """
+    if uploaded:
+        input_folder = input_key[: input_key.rfind("/") + 1]
+        source = f"{INPUT_PREFIX_PROP.removeprefix('input: ')}, which the upload prunes"
+    elif input_key.endswith("/"):
+        input_folder = input_key
+        source = INPUT_KEY_PROP.removeprefix("input: ")
+    else:
+        # Results are written as <name>.out files: they cannot be a single input object.
+        return
+    if not (output_prefix.startswith(input_folder) or input_folder.startswith(output_prefix)) or not same_bucket():
+        return
+    inside = output_prefix.startswith(input_folder)
+    relation = "is" if output_prefix == input_folder else "is inside" if inside else "contains"
+    consequence = (
+        "the upload removes every object there that is not part of the input, so it deletes the previous results"
+        if uploaded and inside
+        else "the next run would read the results (.out files) as input"
+    )
+    raise PropValueError(
+        f"the output folder {output_prefix or '(the bucket root)'!r} (output, BatchOutput.to_bucket "
+        f"prefix) {relation} the input folder {input_folder!r} (input, {source}) in the same bucket: "
+        f"{consequence}. Give output a folder that neither is, contains nor lies inside the input folder "
+        f"(e.g. 'results/' next to 'input/'), or another bucket"
+    )
+
+
 def _is_tag_text(text: str) -> bool:
     return all(unicodedata.category(char)[0] in _TAG_CATEGORIES or char in _TAG_PUNCTUATION for char in text)

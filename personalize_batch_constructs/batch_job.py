@@ -130,7 +130,6 @@ class BatchJob(Construct):
             "OutputBucket", props.get("output_removal_policy", RemovalPolicy.RETAIN)
         )
         check_results_apart_from_input(
-            self,
             input_bucket=bound_input.bucket,
             input_key=bound_input.key,
             uploaded=bound_input.upload is not None,

@@ -2,14 +2,16 @@
 
 The job runs in the stack's Region and account, and Personalize finds a solution version or a
 filter only there: the deploy would fail after the upload, with a less helpful message. Checked
-only where both sides are concrete: an environment-agnostic stack, or an ARN that is a token,
-passes.
+here only where both sides are concrete (an environment-agnostic stack passes); an ARN that is a
+token is checked by the handler at deploy, by the same rule (``prop_rules``).
 """
 
 from __future__ import annotations
 
 from aws_cdk import Stack, Token
 from constructs import Construct
+
+from .handler_contract import prop_rules
 
 
 def check_arns_in_stack_environment(job: Construct, **arns: str | None) -> None:
@@ -19,15 +21,11 @@ def check_arns_in_stack_environment(job: Construct, **arns: str | None) -> None:
     """
     stack = Stack.of(job)
     for prop, arn in arns.items():
-        if arn is None or Token.is_unresolved(arn):
-            continue
-        # The ARN's pattern is checked before: arn:<partition>:personalize:<region>:<account>:<resource>.
-        _, _, _, arn_region, arn_account, _ = arn.split(":", 5)
-        for what, in_arn, in_stack in (("Region", arn_region, stack.region), ("account", arn_account, stack.account)):
-            if not Token.is_unresolved(in_stack) and in_arn != in_stack:
-                raise ValueError(
-                    f"{job.node.path}: {prop} is in {what} {in_arn!r}, but stack {stack.stack_name!r} deploys to "
-                    f"{what} {in_stack!r} (its env); a batch job runs in the stack's Region and account and finds "
-                    f"its solution version and filter only there: give {prop} an ARN of {what} {in_stack!r}, or "
-                    f"deploy the stack to {what} {in_arn!r}"
-                )
+        if arn is not None and not Token.is_unresolved(arn):
+            prop_rules.check_arn_in_environment(
+                prop,
+                arn,
+                stack_name=stack.stack_name,
+                region=None if Token.is_unresolved(stack.region) else stack.region,
+                account=None if Token.is_unresolved(stack.account) else stack.account,
+            )

@@ -4,18 +4,19 @@ An output folder equal to, inside or containing a folder input in the same bucke
 run read the ``.out`` files as input; inside a ``from_asset`` prefix, the upload (which removes
 every object under its prefix that is not part of the input) deletes the previous results.
 Checked only where both buckets are known to be the same or different: the same construct, or
-literal bucket names. Tokens (a bucket name or a key from a ``CfnParameter``) are skipped.
+literal bucket names. Tokens (a bucket name or a key from a ``CfnParameter``) are left to the
+handler, which applies the same rule (``prop_rules``) to the names it gets at deploy.
 """
 
 from __future__ import annotations
 
 from aws_cdk import Token
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+
+from .handler_contract import prop_rules
 
 
 def check_results_apart_from_input(
-    job: Construct,
     *,
     input_bucket: s3.IBucket,
     input_key: str,
@@ -30,32 +31,12 @@ def check_results_apart_from_input(
         folder holding ``input_key``.
     """
     if Token.is_unresolved(input_key) or Token.is_unresolved(output_prefix):
-        return
-    if uploaded:
-        input_folder = input_key[: input_key.rfind("/") + 1]
-        source = "BatchInput.from_asset key_prefix, which the upload prunes"
-    elif input_key.endswith("/"):
-        input_folder = input_key
-        source = "BatchInput.from_bucket key"
-    else:
-        # Results are written as <name>.out files: they cannot be a single input object.
-        return
-    if not (output_prefix.startswith(input_folder) or input_folder.startswith(output_prefix)):
-        return
-    if not _same_bucket(input_bucket, output_bucket):
-        return
-    inside = output_prefix.startswith(input_folder)
-    relation = "is" if output_prefix == input_folder else "is inside" if inside else "contains"
-    consequence = (
-        "the upload removes every object there that is not part of the input, so it deletes the previous results"
-        if uploaded and inside
-        else "the next run would read the results (.out files) as input"
-    )
-    raise ValueError(
-        f"{job.node.path}: the output folder {output_prefix or '(the bucket root)'!r} (output, BatchOutput.to_bucket "
-        f"prefix) {relation} the input folder {input_folder!r} (input, {source}) in the same bucket: "
-        f"{consequence}. Give output a folder that neither is, contains nor lies inside the input folder "
-        f"(e.g. 'results/' next to 'input/'), or another bucket"
+        return  # the handler checks them at deploy, by the same rule
+    prop_rules.check_results_apart_from_input(
+        input_key=input_key,
+        uploaded=uploaded,
+        output_prefix=output_prefix,
+        same_bucket=lambda: _same_bucket(input_bucket, output_bucket),
     )
 
 

@@ -17,6 +17,8 @@ from aws_cdk import App, Stack  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 from batch_inference_job import BatchInferenceJobHandler  # noqa: E402
 from batch_segment_job import BatchSegmentJobHandler  # noqa: E402
+from contract import BATCH_INFERENCE  # noqa: E402
+from prop_recheck import recheck_job_props  # noqa: E402
 from prop_rules import PropValueError  # noqa: E402
 
 from personalize_batch_constructs import (  # noqa: E402
@@ -29,7 +31,9 @@ from personalize_batch_constructs import (  # noqa: E402
 )
 
 from .sample_events import (  # noqa: E402
+    ACCOUNT,
     SOLUTION_VERSION_ARN,
+    STACK_ID,
     create_event,
     expected_name,
     job_arn,
@@ -190,3 +194,62 @@ def test_a_bad_token_location_fails_create_with_the_synth_message_and_no_call(ap
         make_handler_of(BatchInferenceJobHandler, event).on_event()
 
     assert str(refused.value) == f"Shop/Nightly: {raised.value}"
+
+
+def test_an_arn_token_of_another_region_fails_with_the_synth_message(app, make_handler_of):
+    from aws_cdk import Environment
+
+    # The stack of sample_events.STACK_ID: shop-stack in us-east-1 of ACCOUNT.
+    stack = Stack(
+        app, f"Shop{next(_ids)}", stack_name="shop-stack", env=Environment(account=ACCOUNT, region="us-east-1")
+    )
+    elsewhere = SOLUTION_VERSION_ARN.replace("us-east-1", "eu-west-1")
+    with pytest.raises(ValueError) as raised:
+        BatchInferenceJob(
+            stack,
+            "Nightly",
+            solution_version_arn=elsewhere,
+            input=BatchInput.from_bucket(_bucket(stack, "input-bucket"), "users.json"),
+        )
+    event = create_event(properties(ConstructPath=f"{stack.node.path}/Nightly", SolutionVersionArn=elsewhere))
+
+    with pytest.raises(PropValueError) as refused:
+        make_handler_of(BatchInferenceJobHandler, event).on_event()
+
+    assert str(refused.value) == str(raised.value)
+    assert "is in Region 'eu-west-1', but stack 'shop-stack' deploys to Region 'us-east-1'" in str(refused.value)
+
+
+@pytest.mark.parametrize("uploaded", [False, True], ids=["from_bucket", "from_asset"])
+def test_results_inside_the_input_folder_of_token_buckets_fail_with_the_synth_message(
+    app, make_handler_of, tmp_path, uploaded
+):
+    stack = Stack(app, f"Shop{next(_ids)}")
+    data = _bucket(stack, "shop-data")
+    if uploaded:
+        (tmp_path / "users.json").write_text('{"userId": "1"}\n')
+        job_input = BatchInput.from_asset(str(tmp_path / "users.json"), bucket=data, key_prefix="input/")
+        input_path = "s3://shop-data/input/users.json"
+    else:
+        job_input = BatchInput.from_bucket(data, "input/")
+        input_path = "s3://shop-data/input/"
+    with pytest.raises(ValueError) as raised:
+        BatchInferenceJob(
+            stack,
+            "Nightly",
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=job_input,
+            output=BatchOutput.to_bucket(data, "input/results/"),
+        )
+    overrides = {"InputPath": input_path, "OutputPath": "s3://shop-data/input/results/"}
+    event = create_event(
+        properties(ConstructPath=f"{stack.node.path}/Nightly", InputVersion="0f1e" if uploaded else None, **overrides)
+    )
+
+    with pytest.raises(PropValueError) as refused:
+        make_handler_of(BatchInferenceJobHandler, event).on_event()
+
+    assert str(refused.value) == str(raised.value)
+    # Another bucket, the same folders: no overlap.
+    other = properties(**{**overrides, "OutputPath": "s3://shop-results/input/results/"})
+    assert recheck_job_props(other, BATCH_INFERENCE, STACK_ID) is None
