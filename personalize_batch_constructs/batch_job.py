@@ -160,7 +160,13 @@ class BatchJob(Construct):
         )
 
         provider = JobProvider.of(self)
-        provider.grant_job(self._kind, self.role, bound_input)
+        provider.grant_job(
+            self._kind,
+            self.role,
+            bound_input,
+            name_prefix=checked.name_prefix,
+            solution_version_arn=props["solution_version_arn"],
+        )
         provider.grant_results_check(output_bucket, output.prefix, encryption_key)
         tags = props.get("tags")
         properties = {

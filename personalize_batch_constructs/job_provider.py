@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -40,6 +41,16 @@ reads the asset bucket's objects, as exact ARNs would outgrow IAM's policy size 
 
 _RUNTIME = lambda_.Runtime.PYTHON_3_14
 _LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+
+@functools.cache
+def _jobs_arn(arn_resource_type: str, names: str) -> str:
+    """The ARN pattern of these jobs in the stack's account and Region. Fn::Sub, not Fn::Join: a
+    hundred prefixes stay well within what one statement may hold. Cached, so that the same
+    pattern is the same string and granted once."""
+    return Fn.sub(
+        f"arn:${{AWS::Partition}}:personalize:${{AWS::Region}}:${{AWS::AccountId}}:{arn_resource_type}/{names}"
+    )
 
 
 def _handler_dir() -> Path:
@@ -99,33 +110,39 @@ class JobProvider(Construct):
         )
         self._acknowledge_framework_invokes(framework_roles, (on_event, is_complete))
 
-        self._kinds: set[contract.JobKind] = set()
         self._events_granted = False
 
     @property
     def service_token(self) -> str:
         return self._provider.service_token
 
-    def grant_job(self, kind: contract.JobKind, service_role: iam.IRole, job_input: _BoundInput) -> None:
-        """Let the handler run jobs of this kind, pass the job's role and check its input."""
-        self._grant_kind(kind)
-        grants = SharedGrants.of(self.handler_role)
-        for actions, resource, conditions in (
-            (["iam:PassRole"], service_role.role_arn, {"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}}),
-            (["s3:GetObject"], job_input.object_arns, None),
-            (["s3:ListBucket"], job_input.bucket.bucket_arn, None),
-        ):
-            grants.grant(
-                ("role", self.handler_role.node.path, *actions),
-                resource,
-                functools.partial(iam.PolicyStatement, actions=actions, conditions=conditions),
-                self.handler_role.add_to_policy,
-            )
+    def grant_job(
+        self,
+        kind: contract.JobKind,
+        service_role: iam.IRole,
+        job_input: _BoundInput,
+        *,
+        name_prefix: str,
+        solution_version_arn: str,
+    ) -> None:
+        """Let the handler run and tag the jobs this prefix names, with this solution version, pass
+        the job's role and check its input."""
+        self._grant_jobs(kind, name_prefix)
+        # The service authorization reference lists the solution as a resource CreateBatchInferenceJob
+        # needs (not CreateBatchSegmentJob); both get it, on this job's solution version only.
+        self._grant_to_handler([f"personalize:Create{kind.api_name}"], solution_version_arn)
+        self._grant_to_handler(
+            ["iam:PassRole"],
+            service_role.role_arn,
+            conditions={"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}},
+        )
+        self._grant_to_handler(["s3:GetObject"], job_input.object_arns)
+        self._grant_to_handler(["s3:ListBucket"], job_input.bucket.bucket_arn)
         if job_input.is_folder:
             acknowledge_wildcards(
                 self.handler_role,
                 resources=[job_input.object_arns],
-                reason="Checks that the job's input folder is not empty: the folder's objects only",
+                reason="Checks that the job's input folder is not empty: s3:GetObject on that folder's objects only",
             )
 
     def grant_results_check(
@@ -133,28 +150,26 @@ class JobProvider(Construct):
     ) -> None:
         """Let the handler read a job's run folders, write its check's progress and its manifest,
         and put completion events on the default bus."""
-        grants = SharedGrants.of(self.handler_role)
-        for actions, resource in (
-            (["s3:GetObject"], output_bucket.arn_for_objects(f"{output_prefix}*")),
-            (["s3:ListBucket"], output_bucket.bucket_arn),
-            # Never the results themselves: only the check's own object in each run folder, and the manifest.
-            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}")),
-            (["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}{contract.MANIFEST_NAME}")),
-        ):
-            grants.grant(
-                ("results-check", self.handler_role.node.path, *actions),
-                resource,
-                functools.partial(iam.PolicyStatement, actions=actions),
-                self.handler_role.add_to_policy,
-            )
+        run_folders = output_bucket.arn_for_objects(f"{output_prefix}*")
+        progress_objects = output_bucket.arn_for_objects(f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}")
+        self._grant_to_handler(["s3:GetObject"], run_folders)
+        self._grant_to_handler(["s3:ListBucket"], output_bucket.bucket_arn)
+        # Never the results themselves: only the check's own object in each run folder, and the manifest.
+        self._grant_to_handler(["s3:PutObject"], progress_objects)
+        self._grant_to_handler(
+            ["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}{contract.MANIFEST_NAME}")
+        )
         acknowledge_wildcards(
             self.handler_role,
-            resources=[
-                output_bucket.arn_for_objects(f"{output_prefix}*"),
-                output_bucket.arn_for_objects(f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}"),
-            ],
-            reason="The results check reads the job's run folders (named at deploy time) under its output prefix "
-            "and writes only its own progress object in each",
+            resources=[run_folders],
+            reason="The results check reads (s3:GetObject) the job's run folders, named at deploy time, "
+            "under its output prefix only",
+        )
+        acknowledge_wildcards(
+            self.handler_role,
+            resources=[progress_objects],
+            reason="The results check writes (s3:PutObject) only its own progress object in each run folder "
+            "under the job's output prefix",
         )
         if encryption_key is not None:
             # Exact actions: grant_encrypt_decrypt's ReEncrypt* and GenerateDataKey* are cdk-nag findings.
@@ -170,7 +185,6 @@ class JobProvider(Construct):
 
     def grant_input_copy(self, assets: Sequence[s3_assets.Asset], target: s3.IBucket, prefix: str) -> None:
         """Let the handler copy these assets into ``prefix`` of ``target`` and delete what else is there."""
-        grants = SharedGrants.of(self.handler_role)
         source_bucket = assets[0].bucket
         if len(assets) <= EXACT_ASSET_GRANTS_MAX:
             sources = [source_bucket.arn_for_objects(asset.s3_object_key) for asset in assets]
@@ -183,48 +197,59 @@ class JobProvider(Construct):
                 "the CDK asset bucket's objects, as one ARN per file would outgrow IAM's policy size limits",
             )
         destination = target.arn_for_objects(f"{prefix}*")
-        for actions, resources in (
-            (["s3:GetObject"], sources),
-            (["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], [destination]),
-        ):
-            for resource in resources:
-                grants.grant(
-                    ("role", self.handler_role.node.path, *actions),
-                    resource,
-                    functools.partial(iam.PolicyStatement, actions=actions),
-                    self.handler_role.add_to_policy,
-                )
+        for source in sources:
+            self._grant_to_handler(["s3:GetObject"], source)
+        self._grant_to_handler(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"], destination)
         acknowledge_wildcards(
             self.handler_role,
             resources=[destination],
-            reason="Copies the job's input into its folder and deletes stale objects: that folder's objects only",
+            reason="Copies the job's input into its folder and deletes stale objects (s3:PutObject, "
+            "s3:DeleteObject, s3:AbortMultipartUpload): that folder's objects only",
         )
         if target.encryption_key is not None:
             # Writing an SSE-KMS object takes a data key; completing a multipart copy decrypts it.
             target.encryption_key.grant(self.handler_role, "kms:GenerateDataKey", "kms:Decrypt")
 
-    def _grant_kind(self, kind: contract.JobKind) -> None:
-        """The Personalize actions of a kind, granted with the stack's first job of that kind."""
-        if kind in self._kinds:
-            return
-        self._kinds.add(kind)
-        jobs = f"arn:{Aws.PARTITION}:personalize:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind.arn_resource_type}/*"
-        self.handler_role.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    f"personalize:Create{kind.api_name}",
-                    f"personalize:Describe{kind.api_name}",
-                    "personalize:TagResource",
-                    "personalize:UntagResource",
-                ],
-                resources=[jobs],
+    def _grant_jobs(self, kind: contract.JobKind, name_prefix: str) -> None:
+        """The kind's Personalize actions on the jobs ``name_prefix`` names: every job name is
+        ``<prefix>-<digest>``, made at deploy time. A prefix known only at deploy time gets the
+        kind's whole ARN pattern."""
+        noun = kind.arn_resource_type.replace("-", " ")
+        if Token.is_unresolved(name_prefix):
+            names = "*"
+            reason = (
+                f"The job name prefix is a token, known only at deploy time: every {noun} of this account and "
+                "Region (Create, Describe, TagResource, UntagResource)"
             )
+        else:
+            names = f"{name_prefix}-*"
+            reason = (
+                f"Job names are <prefix>-<digest>, made at deploy time: the {noun}s named {name_prefix}-* of this "
+                "account and Region (Create, Describe, TagResource, UntagResource)"
+            )
+        jobs = _jobs_arn(kind.arn_resource_type, names)
+        self._grant_to_handler(
+            [
+                f"personalize:Create{kind.api_name}",
+                f"personalize:Describe{kind.api_name}",
+                "personalize:TagResource",
+                "personalize:UntagResource",
+            ],
+            jobs,
         )
-        acknowledge_wildcards(
-            self.handler_role,
-            resources=[jobs],
-            reason="Job names are made at deploy time from the request, so only the ARN prefix is known; "
-            f"limited to {kind.arn_resource_type.replace('-', ' ')}s of this account and Region",
+        acknowledge_wildcards(self.handler_role, resources=[jobs], reason=reason)
+
+    def _grant_to_handler(
+        self, actions: list[str], resource: str, conditions: dict[str, dict[str, str]] | None = None
+    ) -> None:
+        """Add `resource` to the handler role's statement of these actions and conditions, which
+        every job of the stack shares (see SharedGrants)."""
+        key = (self.handler_role.node.path, *actions, json.dumps(conditions, sort_keys=True))
+        SharedGrants.of(self.handler_role).grant(
+            key,
+            resource,
+            functools.partial(iam.PolicyStatement, actions=actions, conditions=conditions),
+            self.handler_role.add_to_policy,
         )
 
     def _acknowledge_framework_invokes(
@@ -275,18 +300,39 @@ class JobProvider(Construct):
         waiter = self._provider.node.find_child("waiter-state-machine")
         cfn_waiter = cast(sfn.CfnStateMachine, waiter.node.default_child)
         cfn_waiter.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
-        # The same statement the StateMachine construct adds when tracing is on; X-Ray
-        # actions take no resource ARNs.
+        # The statement the StateMachine construct adds when tracing is on, in a policy of its own:
+        # X-Ray's wildcard is then acknowledged on this policy alone, apart from the log delivery's.
         waiter_role = cast(iam.IRole, waiter.node.find_child("Role"))
-        waiter_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                ],
-                resources=["*"],
-            )
+        tracing = iam.Policy(
+            self,
+            "WaiterTracingPolicy",
+            roles=[waiter_role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
+                    resources=["*"],
+                )
+            ],
         )
-        acknowledge_wildcards(waiter_role, resources=["*"], reason="X-Ray actions take no resource ARNs")
+        # Started only once its role may trace, as CDK does for the logging statements.
+        cfn_waiter.node.add_dependency(tracing)
+        acknowledge_wildcards(
+            tracing,
+            resources=["*"],
+            reason="The waiter's X-Ray tracing: xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules and "
+            "GetSamplingTargets take no resource ARNs",
+        )
+        # Written by the StateMachine construct for its logging (log_options): CloudWatch Logs'
+        # vended log delivery takes no resource ARNs.
+        acknowledge_wildcards(
+            waiter_role.node.find_child("DefaultPolicy"),
+            resources=["*"],
+            reason="The waiter's execution logging: CloudWatch Logs log delivery (logs:CreateLogDelivery, "
+            "GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, "
+            "DescribeResourcePolicies, DescribeLogGroups and the log stream writes) takes no resource ARNs",
+        )

@@ -47,6 +47,13 @@ def personalize_arn(account: Any, resource: str) -> dict:
     }
 
 
+def personalize_jobs(arn_resource_type: str, names: str) -> dict:
+    """The handler's grant on the jobs of one kind named ``names`` (``Nightly-*``), in this stack's
+    account and Region."""
+    location = "arn:${AWS::Partition}:personalize:${AWS::Region}:${AWS::AccountId}"
+    return {"Fn::Sub": f"{location}:{arn_resource_type}/{names}"}
+
+
 def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 

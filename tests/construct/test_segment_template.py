@@ -11,17 +11,16 @@ from .cfn import (
     canonical,
     get_att,
     objects_of,
-    personalize_arn,
+    personalize_jobs,
     policies_of_role,
     ref,
     resources,
     statements,
 )
-from .stacks import FILTER_ARN, SEGMENTATION_VERSION_ARN
+from .stacks import FILTER_ARN, SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN
 
 SEGMENT_RESOURCE_TYPE = "Custom::PersonalizeBatchSegmentJob"
 INFERENCE_RESOURCE_TYPE = "Custom::PersonalizeBatchInferenceJob"
-ACCOUNT = {"Ref": "AWS::AccountId"}
 INFERENCE_ONLY = {"ItemExplorationConfig", "RankingInfluence", "JobMode", "ThemeItemNameField"}
 
 
@@ -38,17 +37,20 @@ def _personalize_statements(template: dict) -> list[dict]:
     ]
 
 
-def _kind_statement(api_name: str, arn_resource_type: str) -> dict:
-    return {
-        "Action": [
-            f"personalize:Create{api_name}",
-            f"personalize:Describe{api_name}",
-            "personalize:TagResource",
-            "personalize:UntagResource",
-        ],
-        "Effect": "Allow",
-        "Resource": personalize_arn(ACCOUNT, f"{arn_resource_type}/*"),
-    }
+def _kind_statements(api_name: str, arn_resource_type: str, prefix: str, solution_version_arn: str) -> list[dict]:
+    return [
+        {
+            "Action": [
+                f"personalize:Create{api_name}",
+                f"personalize:Describe{api_name}",
+                "personalize:TagResource",
+                "personalize:UntagResource",
+            ],
+            "Effect": "Allow",
+            "Resource": personalize_jobs(arn_resource_type, f"{prefix}-*"),
+        },
+        {"Action": f"personalize:Create{api_name}", "Effect": "Allow", "Resource": solution_version_arn},
+    ]
 
 
 def test_a_segment_job_is_a_custom_resource_of_its_own_type(synth):
@@ -97,11 +99,15 @@ def test_both_kinds_in_a_stack_share_one_provider(synth):
 
 
 def test_the_handler_may_run_only_the_kinds_the_stack_has(synth):
-    segment = _kind_statement("BatchSegmentJob", "batch-segment-job")
-    inference = _kind_statement("BatchInferenceJob", "batch-inference-job")
-    assert _personalize_statements(synth.json["Segments"]) == [segment]
-    assert _personalize_statements(synth.json["Defaults"]) == [inference]
-    assert _personalize_statements(synth.json["Mixed"]) == [inference, segment]
+    def segment(prefix: str) -> list[dict]:
+        return _kind_statements("BatchSegmentJob", "batch-segment-job", prefix, SEGMENTATION_VERSION_ARN)
+
+    def inference(prefix: str) -> list[dict]:
+        return _kind_statements("BatchInferenceJob", "batch-inference-job", prefix, SOLUTION_VERSION_ARN)
+
+    assert _personalize_statements(synth.json["Segments"]) == segment("Audience")
+    assert _personalize_statements(synth.json["Defaults"]) == inference("Nightly")
+    assert _personalize_statements(synth.json["Mixed"]) == inference("Recommendations") + segment("audience")
 
 
 def test_the_service_role_reads_the_input_folder_and_writes_the_output_folder_only(synth):

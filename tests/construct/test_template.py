@@ -588,26 +588,6 @@ def test_one_provider_per_stack_whatever_the_number_of_jobs(synth):
     )
 
 
-def test_handler_may_create_describe_and_tag_batch_inference_jobs_of_this_account_and_region_only(synth):
-    for stack_name in ("Defaults", "Full", "Byo", "Twenty"):
-        document = handler_policy(synth.json[stack_name])
-        personalize = [
-            s for s in statements(document) if any(a.startswith("personalize:") for a in as_list(s["Action"]))
-        ]
-        assert personalize == [
-            {
-                "Action": [
-                    "personalize:CreateBatchInferenceJob",
-                    "personalize:DescribeBatchInferenceJob",
-                    "personalize:TagResource",
-                    "personalize:UntagResource",
-                ],
-                "Effect": "Allow",
-                "Resource": personalize_arn(ACCOUNT, "batch-inference-job/*"),
-            }
-        ], stack_name
-
-
 def _pass_role(document: dict) -> tuple[dict, list[str]]:
     iam_statements = [s for s in statements(document) if any(a.startswith("iam:") for a in as_list(s["Action"]))]
     assert len(iam_statements) == 1

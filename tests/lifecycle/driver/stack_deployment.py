@@ -611,6 +611,7 @@ class StackDeployment:
             properties["Handler"],
             {
                 **self._function_environment,
+                **self._role_credentials(self._resolve(properties["Role"]), name),
                 "AWS_ENDPOINT_URL_CLOUDFORMATION": self.cloudformation.url,
                 **{key: str(value) for key, value in environment.items()},
             },
@@ -618,6 +619,18 @@ class StackDeployment:
             self._record_log,
         )
         return UserFunction(name=name, call=function)
+
+    def _role_credentials(self, role_arn: str, session_name: str) -> dict[str, str]:
+        """The function's role's credentials, as Lambda gives a function: the Personalize emulator
+        lets the handler do what that role's policies allow."""
+        credentials = client("sts", self._aws_endpoint_url).assume_role(
+            RoleArn=role_arn, RoleSessionName=session_name[:64]
+        )["Credentials"]
+        return {
+            "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": credentials["SessionToken"],
+        }
 
     def _resource_with_arn(self, arn: str, attribute: str = "Arn") -> dict:
         for logical_id, resource in self.resources.items():

@@ -5,7 +5,9 @@ An HTTP server on loopback that speaks Personalize's JSON 1.1 protocol, so an un
 serves CreateBatchInferenceJob, DescribeBatchInferenceJob, ListBatchInferenceJobs,
 CreateBatchSegmentJob, DescribeBatchSegmentJob, ListBatchSegmentJobs, TagResource,
 UntagResource and ListTagsForResource; checks every request, and every response it gives,
-against the botocore service model; runs jobs on a VirtualClock; checks the job's role, its
+against the botocore service model; refuses a request (AccessDeniedException) that the caller's
+role does not allow, when the caller signs with an assumed role's credentials as the handler
+functions do (`caller_access`); runs jobs on a VirtualClock; checks the job's role, its
 bucket policies and its input in IAM and S3 on a moto server when a job starts; and writes
 deterministic results to S3 when it finishes. Batch segment jobs need a solution version of a
 USER_SEGMENTATION recipe ("item-affinity", "item-attribute-affinity") and batch inference jobs
@@ -24,7 +26,8 @@ Modules: `personalize_emulator` (the assembled emulator), `server` (HTTP and wir
 constraints), `batch_jobs` (job kinds, job store, states, quotas, names), `job_kinds` (batch
 inference and batch segment jobs, as data), `job_execution` (what a job does at its
 transitions), `job_output` (input and output files in S3), `recommendations` (deterministic
-recipes), `role_access` and `policy_language` (IAM and bucket-policy checks), `faults`
+recipes), `role_access` and `policy_language` (IAM and bucket-policy checks), `caller_access`
+(the caller's own IAM policies), `faults`
 (injected failures: refused requests, failed or stalled jobs, failed records, short or missing
 output), `api_errors`.
 

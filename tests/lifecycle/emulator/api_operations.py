@@ -37,7 +37,11 @@ class PersonalizeApi:
             "UntagResource": self._untag_resource,
             "ListTagsForResource": self._list_tags_for_resource,
         }
+        self._kinds: dict[str, JobKind] = {}
+        """Each job operation's kind, by operation name."""
         for kind in kinds:
+            for operation in (kind.create_operation, kind.describe_operation, kind.list_operation):
+                self._kinds[operation] = kind
             self._operations[kind.create_operation] = functools.partial(self._create, kind)
             self._operations[kind.describe_operation] = functools.partial(self._describe, kind)
             self._operations[kind.list_operation] = functools.partial(self._list, kind)
@@ -47,6 +51,28 @@ class PersonalizeApi:
     @property
     def operations(self) -> frozenset[str]:
         return frozenset(self._operations)
+
+    def permissions(self, operation: str, params: dict) -> list[tuple[str, str]]:
+        """The (IAM action, resource ARN) pairs the caller needs for this request, after the
+        service authorization reference's "Actions defined by Amazon Personalize"."""
+        action = f"personalize:{operation}"
+        if operation in ("TagResource", "UntagResource", "ListTagsForResource"):
+            return [(action, params["resourceArn"])]
+        kind = self._kinds[operation]
+        if operation == kind.describe_operation:
+            return [(action, params[kind.arn_member])]
+        if operation == kind.list_operation:
+            return [(action, "*")]
+        job = self._job_arn(kind, params["jobName"])
+        needed = [(action, job)]
+        if kind.create_authorizes_solution_version:
+            needed.append((action, params["solutionVersionArn"]))
+        if params.get("tags"):
+            # The API reference: a create with tags also authorizes personalize:TagResource.
+            needed.append(("personalize:TagResource", job))
+        # GUESS: the iam:PassedToService condition is not evaluated (identity_policy_verdict's rule).
+        needed.append(("iam:PassRole", params["roleArn"]))
+        return needed
 
     def handle(self, operation: str, params: dict) -> dict:
         # Jobs move on when the clock does, and also whenever someone asks.
@@ -75,7 +101,7 @@ class PersonalizeApi:
         # GUESS: filterArn is taken on trust and not applied: the emulator knows no filters.
         # GUESS: a name is taken per kind: a batch segment job may share a batch inference job's
         # name, as their ARNs differ.
-        arn = f"arn:aws:personalize:{self._region}:{self._account_id}:{kind.resource_type}/{params['jobName']}"
+        arn = self._job_arn(kind, params["jobName"])
         self._store.create(kind, params["jobName"], arn, params, self.faults.job_fault(params["jobName"]))
         return {kind.arn_member: arn}
 
@@ -127,6 +153,9 @@ class PersonalizeApi:
         if tags is None:
             raise _not_found("resource", arn)
         return tags
+
+    def _job_arn(self, kind: JobKind, name: str) -> str:
+        return f"arn:aws:personalize:{self._region}:{self._account_id}:{kind.resource_type}/{name}"
 
     def _shape_members(self, operation: str, member: str) -> frozenset[str]:
         """The fields the model lets a job's description or summary have."""

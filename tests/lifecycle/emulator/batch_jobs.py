@@ -54,6 +54,10 @@ class JobKind:
     answer: Callable[[dict, SolutionVersion, object], dict]
     """(create request, solution version, input record) -> the "output" of the record's line;
     raises BadInputLine for a record the recipe cannot answer."""
+    create_authorizes_solution_version: bool = False
+    """Whether the caller needs the create action on the solution version too: the service
+    authorization reference lists the solution as a required resource of CreateBatchInferenceJob,
+    not of CreateBatchSegmentJob."""
     check_request: Callable[[dict, SolutionVersion], None] = lambda _request, _solution_version: None
     """Raises ApiError for a create request the model allows but the service refuses; by default
     the model's constraints and the checks every kind shares are all there is."""

@@ -106,6 +106,7 @@ BATCH_INFERENCE_JOB = _named(
     output_field="recommendedItems",
     check_request=_check_inference_request,
     answer=_answer_inference,
+    create_authorizes_solution_version=True,
 )
 BATCH_SEGMENT_JOB = _named(
     "BatchSegmentJob",

@@ -12,6 +12,7 @@ from botocore.model import ServiceModel
 from ..virtual_clock import VirtualClock
 from .api_operations import PersonalizeApi
 from .batch_jobs import JobRecord, JobStore, JobTimings
+from .caller_access import CallerAccess
 from .job_execution import JobExecution
 from .job_kinds import BATCH_SEGMENT_JOB, JOB_KINDS
 from .model_patterns import compiled
@@ -37,7 +38,9 @@ class PersonalizeEmulator:
     """Amazon Personalize batch inference and batch segment jobs on loopback, reading and writing
     S3 and IAM on moto.
 
-    Point an unmodified boto3 client at `endpoint_url` (or AWS_ENDPOINT_URL_PERSONALIZE). Jobs
+    Point an unmodified boto3 client at `endpoint_url` (or AWS_ENDPOINT_URL_PERSONALIZE): with an
+    assumed role's credentials (moto's STS), each request must be one that role's policies allow;
+    with any others, the caller may do anything. Jobs
     move on `clock`; `faults` injects failures; `jobs()`, `requests` and `internal_errors` show
     what happened. Each kind of job has its own concurrency quota: `concurrency_limit` jobs
     PENDING or IN PROGRESS per kind, or `segment_concurrency_limit` for batch segment jobs when
@@ -92,8 +95,22 @@ class PersonalizeEmulator:
             account_id=account_id,
         )
         self.faults = self._api.faults
+        caller_access = CallerAccess(
+            iam=iam,
+            caller_arn_of=lambda access_key_id: session.create_client(
+                "sts",
+                region_name=region,
+                endpoint_url=aws_endpoint_url,
+                aws_access_key_id=access_key_id,
+                aws_secret_access_key="testing",
+            ).get_caller_identity()["Arn"],
+        )
         self._server = PersonalizeServer(
-            api=self._api, service_model=service_model, clock=clock, report_internal_error=self._report_internal_error
+            api=self._api,
+            service_model=service_model,
+            clock=clock,
+            caller_access=caller_access,
+            report_internal_error=self._report_internal_error,
         )
         clock.subscribe(self._on_clock)
 

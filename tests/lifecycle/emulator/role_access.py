@@ -53,7 +53,7 @@ class RoleAccess:
         )
         if trust.effect is not Effect.ALLOW:
             return f"Failed to assume role {role_arn}: its trust policy {_refusal(trust, _ASSUME_ROLE)}"
-        identity_documents = self._identity_documents(role["RoleName"])
+        identity_documents = identity_documents_of(self._iam, role["RoleName"])
         bucket_policies: dict[str, dict | None] = {}
         for permission in permissions:
             verdict = identity_policy_verdict(identity_documents, permission.action, permission.resource)
@@ -92,19 +92,6 @@ class RoleAccess:
             raise
         # GUESS: another account's role, or the right name on the wrong path, counts as missing.
         return role if role["Arn"] == role_arn else None
-
-    def _identity_documents(self, role_name: str) -> list[dict]:
-        documents = []
-        for page in self._iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
-            for policy_name in page["PolicyNames"]:
-                policy = self._iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)
-                documents.append(_document(policy["PolicyDocument"]))
-        for page in self._iam.get_paginator("list_attached_role_policies").paginate(RoleName=role_name):
-            for attached in page["AttachedPolicies"]:
-                version = self._iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-                policy_version = self._iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
-                documents.append(_document(policy_version["PolicyVersion"]["Document"]))
-        return documents
 
     def _bucket_policy(self, bucket: str) -> dict | None:
         try:
@@ -146,6 +133,21 @@ def _refusal(verdict: Verdict, action: str, resource: str | None = None) -> str:
     if verdict.unmet_condition:
         unmet = f" (a matching Allow has an unmet condition: {verdict.unmet_condition})"
     return f"does not allow {SERVICE_PRINCIPAL} {action}{on}{unmet}"
+
+
+def identity_documents_of(iam, role_name: str) -> list[dict]:
+    """The role's inline and attached managed policy documents, as IAM has them now."""
+    documents = []
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
+        for policy_name in page["PolicyNames"]:
+            policy = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)
+            documents.append(_document(policy["PolicyDocument"]))
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role_name):
+        for attached in page["AttachedPolicies"]:
+            version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+            policy_version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+            documents.append(_document(policy_version["PolicyVersion"]["Document"]))
+    return documents
 
 
 def _document(policy) -> dict:

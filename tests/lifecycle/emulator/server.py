@@ -2,7 +2,8 @@
 
 A request is a POST with `X-Amz-Target: AmazonPersonalize.<Operation>` and a JSON body; a reply
 is JSON, an error being `{"__type": code, "message": ...}` with `x-amzn-ErrorType`, and every
-reply carries `x-amzn-RequestId`. Signatures are not checked.
+reply carries `x-amzn-RequestId`. Signatures are not checked, but the access key they name is:
+a caller with an assumed role's credentials must be allowed the request (`caller_access`).
 """
 
 import json
@@ -19,6 +20,7 @@ from botocore.model import ServiceModel
 from ..virtual_clock import VirtualClock
 from .api_errors import ApiError
 from .api_operations import PersonalizeApi
+from .caller_access import CallerAccess, access_key_of
 from .model_validation import check_request, response_violations
 
 _TARGET_PREFIX = "AmazonPersonalize."
@@ -46,9 +48,11 @@ class PersonalizeServer:
         api: PersonalizeApi,
         service_model: ServiceModel,
         clock: VirtualClock,
+        caller_access: CallerAccess,
         report_internal_error: Callable[[str], None],
     ):
         self._api = api
+        self._caller_access = caller_access
         self._service_model = service_model
         self._clock = clock
         self._report_internal_error = report_internal_error
@@ -89,14 +93,14 @@ class PersonalizeServer:
         self._thread.join()
         self._http = None
 
-    def _answer(self, target: str, body: bytes) -> tuple[int, dict]:
+    def _answer(self, target: str, body: bytes, access_key_id: str | None) -> tuple[int, dict]:
         """The status and JSON body answering one request."""
         operation = target.removeprefix(_TARGET_PREFIX)
         params: dict = {}
         arrived_at = self._clock.now()
         try:
             params = _parsed_body(body)
-            status, response = _OK, self._response(target, operation, params)
+            status, response = _OK, self._response(target, operation, params, access_key_id)
             error_code = None
         except ApiError as error:
             status, response, error_code = error.status, {"__type": error.code, "message": error.message}, error.code
@@ -109,7 +113,7 @@ class PersonalizeServer:
             self._requests.append(RequestRecord(operation, params, error_code, arrived_at))
         return status, response
 
-    def _response(self, target: str, operation: str, params: dict) -> dict:
+    def _response(self, target: str, operation: str, params: dict, access_key_id: str | None) -> dict:
         if not target.startswith(_TARGET_PREFIX) or operation not in self._api.operations:
             raise ApiError("UnknownOperationException", f"Unknown operation {target or '(no X-Amz-Target)'}.")
         injected = self._api.faults.request_error(operation)
@@ -117,6 +121,10 @@ class PersonalizeServer:
             raise injected
         operation_model = self._service_model.operation_model(operation)
         check_request(operation_model, params)
+        # GUESS: the service authorizes a well-formed request before it looks at what it names.
+        denial = self._caller_access.denial(access_key_id, self._api.permissions(operation, params))
+        if denial:
+            raise ApiError("AccessDeniedException", denial)
         response = self._api.handle(operation, params)
         violations = response_violations(operation_model, response)
         if violations:
@@ -142,7 +150,9 @@ def _handler_class(server: PersonalizeServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, response = server._answer(self.headers.get("X-Amz-Target", ""), body)
+            status, response = server._answer(
+                self.headers.get("X-Amz-Target", ""), body, access_key_of(self.headers.get("Authorization"))
+            )
             payload = json.dumps(response).encode()
             self.send_response(status)
             self.send_header("Content-Type", _CONTENT_TYPE)
