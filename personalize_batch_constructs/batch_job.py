@@ -29,6 +29,12 @@ from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properti
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 _REQUIRED_PROPS = ("solution_version_arn", "input")
 _P = contract.Property
+_DEFAULT_NONCURRENT_VERSION_EXPIRATION = Duration.days(30)
+_INPUT_UNVERSIONED = (
+    "Holds a copy of the app's input files, copied again from their source (the app's files, in the CDK "
+    "asset bucket) by the next deploy; versions would keep every stale input the copy deletes"
+)
+_OUTPUT_UNVERSIONED = "Versioning turned off with output_versioned=False"
 
 
 class BatchJobProps(TypedDict, total=False):
@@ -67,6 +73,11 @@ class BatchJobProps(TypedDict, total=False):
     (default: one minute)."""
     output_removal_policy: RemovalPolicy
     """What happens to a new output bucket when the stack is deleted (default: ``RETAIN``, results are data)."""
+    output_versioned: bool
+    """Whether a new output bucket keeps the earlier version of a result that is overwritten or
+    deleted, so it can be restored (default: ``True``)."""
+    output_noncurrent_version_expiration: Duration
+    """How long a new versioned output bucket keeps earlier versions, whole days (default: 30 days)."""
     server_access_logs_bucket: s3.IBucket
     """A bucket for the new buckets' S3 server access logs (default: no access logs)."""
     max_error_rate: float
@@ -115,19 +126,28 @@ class BatchJob(Construct):
         )
         encryption_key = props.get("encryption_key")
 
-        def new_bucket(bucket_id: str, removal_policy: RemovalPolicy) -> s3.Bucket:
+        def new_bucket(
+            bucket_id: str, removal_policy: RemovalPolicy, versions_kept: Duration | None, unversioned_because: str
+        ) -> s3.Bucket:
             return new_secure_bucket(
                 self,
                 bucket_id,
                 encryption_key=encryption_key,
                 removal_policy=removal_policy,
                 server_access_logs_bucket=props.get("server_access_logs_bucket"),
+                noncurrent_version_expiration=versions_kept,
+                unversioned_because=unversioned_because,
             )
 
-        bound_input = props["input"]._bind(self, lambda: new_bucket("InputBucket", RemovalPolicy.DESTROY))
+        bound_input = props["input"]._bind(
+            self, lambda: new_bucket("InputBucket", RemovalPolicy.DESTROY, None, _INPUT_UNVERSIONED)
+        )
         output = props.get("output") or BatchOutput._to_new_bucket()
         output_bucket = output.bucket or new_bucket(
-            "OutputBucket", props.get("output_removal_policy", RemovalPolicy.RETAIN)
+            "OutputBucket",
+            props.get("output_removal_policy", RemovalPolicy.RETAIN),
+            checked.output_versions_kept,
+            _OUTPUT_UNVERSIONED,
         )
         check_results_apart_from_input(
             input_bucket=bound_input.bucket,
@@ -168,6 +188,8 @@ class BatchJob(Construct):
             solution_version_arn=props["solution_version_arn"],
         )
         provider.grant_results_check(output_bucket, output.prefix, encryption_key)
+        if encryption_key is not None:
+            provider.encrypt_logs(encryption_key, self)
         tags = props.get("tags")
         properties = {
             _P.JOB_NAME_PREFIX: checked.name_prefix,
@@ -324,6 +346,11 @@ class BatchJob(Construct):
             )
         max_error_rate = props.get("max_error_rate")
         prop_checks.check_number("max_error_rate", max_error_rate, low=0, high=1)
+        output_versioned = props.get("output_versioned", True)
+        if not isinstance(output_versioned, bool):
+            raise ValueError(f"output_versioned must be True or False, got {output_versioned!r}")
+        versions_kept = props.get("output_noncurrent_version_expiration", _DEFAULT_NONCURRENT_VERSION_EXPIRATION)
+        prop_checks.check_days("output_noncurrent_version_expiration", versions_kept)
         shares = wait_shares(timeout_seconds)
         query_seconds = int(QUERY_INTERVAL.to_seconds())
         poll_interval = props.get("poll_interval")
@@ -347,6 +374,7 @@ class BatchJob(Construct):
             poll_seconds=poll_seconds,
             wait=wait,
             wait_shares=shares,
+            output_versions_kept=versions_kept if output_versioned else None,
             max_error_rate=None
             if max_error_rate is None
             else Token.as_string(max_error_rate)
@@ -362,6 +390,7 @@ class _CheckedProps(NamedTuple):
     wait: bool
     wait_shares: list[int]
     max_error_rate: str | None
+    output_versions_kept: Duration | None
 
 
 def _policy_of(bucket: s3.IBucket) -> Construct | None:

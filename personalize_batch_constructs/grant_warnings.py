@@ -2,9 +2,11 @@
 
 A bucket not defined in this app (``Bucket.from_bucket_name``, ``from_bucket_attributes``) takes
 no bucket policy from the stack; a role imported with ``mutable=False``, from another account, or
-made with ``without_policy_updates()`` takes no policy. Personalize then fails the job at deploy
-(access denied) unless the owner adds the statements by hand: the warning renders them as JSON,
-values known only at deploy in ``Fn::Sub`` syntax (``${AWS::AccountId}``, ``${Bucket.Arn}``).
+made with ``without_policy_updates()`` takes no policy; a key not defined in this app takes no key
+policy statement. Personalize then fails the job at deploy (access denied), and CloudWatch Logs
+the provider's encrypted log groups, unless the owner adds the statements by hand: the warning
+renders them as JSON, values known only at deploy in ``Fn::Sub`` syntax (``${AWS::AccountId}``,
+``${Bucket.Arn}``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .service_role import KEY_ACTIONS, bucket_policy_statement
 
 _BUCKET_WARNING_ID = "personalize-batch-constructs:bucketPolicyNotAdded"
 _ROLE_WARNING_ID = "personalize-batch-constructs:rolePolicyNotAdded"
+_KEY_WARNING_ID = "personalize-batch-constructs:keyPolicyNotAdded"
 
 
 def warn_about_grants_not_added(
@@ -65,6 +68,17 @@ def warn_about_grants_not_added(
         f"Role {_readable(stack, role.role_arn)!r} cannot take policy statements from this app (imported with "
         f"mutable=False, from another account, or without_policy_updates()); Personalize reads the input and "
         f"writes the results only once the role's policy has these statements:\n{_rendered(stack, statements)}",
+    )
+
+
+def warn_about_key_policy_not_added(job: Construct, key: kms.IKey, statements: list[iam.PolicyStatement]) -> None:
+    """A warning on ``job``: a key not defined in this app takes no statement from its stack."""
+    stack = Stack.of(job)
+    Annotations.of(job).add_warning_v2(
+        _KEY_WARNING_ID,
+        f"Key {_readable(stack, key.key_arn)!r} is not defined in this app, so no statement can be added to its "
+        f"key policy; CloudWatch Logs creates the provider's log groups encrypted with it only once its key policy "
+        f"has these statements (add them where the key is defined):\n{_rendered(stack, statements)}",
     )
 
 

@@ -19,7 +19,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from .checkov_acknowledgements import acknowledge_provider_functions, acknowledge_unencrypted_logs, skip_check
 from .handler_contract import contract
+from .log_encryption import encrypt_log_groups
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
 from .shared_grants import SharedGrants
@@ -76,6 +78,8 @@ class JobProvider(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        self._log_groups: list[logs.LogGroup] = []
+        self._logs_encrypted = False
         self.handler_role: iam.Role = self._lambda_role("HandlerRole")
         """The role of the handler functions; each job adds its statements to it."""
         code = lambda_.Code.from_asset(str(_handler_dir()), exclude=["__pycache__", "*.pyc"])
@@ -109,6 +113,7 @@ class JobProvider(Construct):
             iam.PolicyStatement(actions=["cloudformation:DescribeStacks"], resources=[Aws.STACK_ID])
         )
         self._acknowledge_framework_invokes(framework_roles, (on_event, is_complete))
+        acknowledge_provider_functions(self._provider, (on_event, is_complete))
 
         self._events_granted = False
 
@@ -182,6 +187,13 @@ class JobProvider(Construct):
                     resources=[f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/default"],
                 )
             )
+
+    def encrypt_logs(self, key: kms.IKey, job: Construct) -> None:
+        """Encrypt the provider's log groups with the key of the stack's first job that has one."""
+        if self._logs_encrypted:
+            return
+        self._logs_encrypted = True
+        encrypt_log_groups(self._log_groups, key, job)
 
     def grant_input_copy(self, assets: Sequence[s3_assets.Asset], target: s3.IBucket, prefix: str) -> None:
         """Let the handler copy these assets into ``prefix`` of ``target`` and delete what else is there."""
@@ -274,7 +286,10 @@ class JobProvider(Construct):
         return iam.Role(self, construct_id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
 
     def _log_group(self, construct_id: str) -> logs.LogGroup:
-        return logs.LogGroup(self, construct_id, retention=_LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
+        log_group = logs.LogGroup(self, construct_id, retention=_LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
+        self._log_groups.append(log_group)
+        acknowledge_unencrypted_logs(log_group)
+        return log_group
 
     def _handler_function(
         self, construct_id: str, handler: str, code: lambda_.Code, timeout: Duration
@@ -335,4 +350,10 @@ class JobProvider(Construct):
             reason="The waiter's execution logging: CloudWatch Logs log delivery (logs:CreateLogDelivery, "
             "GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, "
             "DescribeResourcePolicies, DescribeLogGroups and the log stream writes) takes no resource ARNs",
+        )
+        skip_check(tracing, "CKV_AWS_111", "The waiter's X-Ray tracing: X-Ray actions take no resource ARNs")
+        skip_check(
+            waiter_role.node.find_child("DefaultPolicy"),
+            "CKV_AWS_111",
+            "The waiter's execution logging: CloudWatch Logs log delivery takes no resource ARNs",
         )

@@ -19,9 +19,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-import jsii
-from aws_cdk import Acknowledgment, AspectPriority, Aspects, CfnResource, IAspect, Stack, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
+
+from .resource_suppressions import add_resource_suppression
 
 _PACK = "AwsSolutions"
 _NAG2_METADATA_KEY = "cdk_nag"
@@ -31,7 +32,7 @@ _NAG2_RULES_KEY = "rules_to_suppress"
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge one finding (``IAM5[Resource::...]``, ``S1``) on ``scope`` and its children."""
     Validations.of(scope).acknowledge(Acknowledgment(id=f"{_PACK}::{_PACK}-{rule}", reason=reason))
-    _Nag2Suppressions.of(scope).add(_nag2_suppression(rule, reason))
+    add_resource_suppression(scope, _NAG2_METADATA_KEY, _NAG2_RULES_KEY, _nag2_suppression(rule, reason))
 
 
 def acknowledge_wildcards(
@@ -55,43 +56,6 @@ def _nag2_suppression(rule: str, reason: str) -> dict[str, Any]:
     if any(ord(character) > 255 for character in reason):
         suppression.update(reason=base64.b64encode(reason.encode()).decode(), is_reason_encoded=True)
     return suppression
-
-
-@jsii.implements(IAspect)
-class _Nag2Suppressions:
-    """Writes one scope's acknowledgements into the ``cdk_nag`` metadata of each L1 resource under it.
-
-    An Aspect, so that resources created after the acknowledgement (a role's default policy, the
-    overflow policies CDK splits off at synthesis) get them too. It runs at mutating priority,
-    before cdk-nag 2's Aspect (default priority) reads the metadata of the same resource.
-    """
-
-    def __init__(self) -> None:
-        self._suppressions: list[dict[str, Any]] = []
-
-    @classmethod
-    def of(cls, scope: IConstruct) -> _Nag2Suppressions:
-        """The scope's one instance, added on its first acknowledgement."""
-        existing = next((aspect for aspect in Aspects.of(scope).all if isinstance(aspect, cls)), None)
-        if existing is not None:
-            return existing
-        created = cls()
-        Aspects.of(scope).add(created, priority=AspectPriority.MUTATING)
-        return created
-
-    def add(self, suppression: dict[str, Any]) -> None:
-        if suppression not in self._suppressions:
-            self._suppressions.append(suppression)
-
-    def visit(self, node: IConstruct) -> None:
-        if not CfnResource.is_cfn_resource(node):
-            return
-        resource: CfnResource = node  # type: ignore[assignment]
-        metadata = resource.get_metadata(_NAG2_METADATA_KEY) or {}
-        present = list(metadata.get(_NAG2_RULES_KEY, []))
-        missing = [suppression for suppression in self._suppressions if suppression not in present]
-        if missing:
-            resource.add_metadata(_NAG2_METADATA_KEY, {**metadata, _NAG2_RULES_KEY: present + missing})
 
 
 def _flatten(node: Any) -> str:

@@ -7,12 +7,15 @@ applies the same rules to them before any job starts, with the same message.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Duration, Token
 
 from .handler_contract import prop_rules
+
+_DAY_SECONDS = 86400
 
 JOB_NAME_PREFIX_MAX_LENGTH: int = prop_rules.JOB_NAME_PREFIX_MAX_LENGTH
 ARN_MAX_LENGTH: int = prop_rules.ARN_MAX_LENGTH
@@ -82,3 +85,11 @@ def check_duration(prop: str, value: Duration, *, at_least_seconds: int, at_most
             f"got {value.to_human_string()}"
         )
     return int(milliseconds // 1000)
+
+
+def check_days(prop: str, value: Duration) -> int:
+    """Whole days, at least one; returns them."""
+    seconds = check_duration(prop, value, at_least_seconds=1, at_most_seconds=sys.maxsize)
+    if seconds % _DAY_SECONDS:
+        raise ValueError(f"{prop} must be whole days, at least 1, got {value.to_human_string()}")
+    return seconds // _DAY_SECONDS

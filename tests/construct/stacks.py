@@ -246,6 +246,22 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         built.jobs[name] = job_class(
             stack, construct_id, solution_version_arn=version, input=BatchInput.from_asset(str(inputs.file)), **props
         )
+    # The output bucket's versions: kept a week, or not at all.
+    stack = built.stacks["Versions"] = cdk.Stack(app, "Versions")
+    built.jobs["week_of_versions"] = BatchInferenceJob(
+        stack,
+        "WeekOfVersions",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.file)),
+        output_noncurrent_version_expiration=cdk.Duration.days(7),
+    )
+    built.jobs["unversioned"] = BatchSegmentJob(
+        stack,
+        "Unversioned",
+        solution_version_arn=SEGMENTATION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.folder)),
+        output_versioned=False,
+    )
     return built
 
 

@@ -396,3 +396,22 @@ def test_buckets_and_roles_that_take_the_statements_get_no_warning(warned):
 def test_a_file_over_the_documented_size_gets_a_warning_naming_it(warned):
     (warning,) = warnings_of(warned["Oversized"], "personalize-batch-constructs:inputFileOverLimit")
     assert "big.json" in warning and "at-limit.json" not in warning and "1 GB" in warning
+
+
+KEY_WARNING = "personalize-batch-constructs:keyPolicyNotAdded"
+
+
+def test_an_imported_key_gets_the_key_policy_statement_cloudwatch_logs_needs(warned):
+    (warning,) = warnings_of(warned["ImmutableRole"], KEY_WARNING)
+    assert f"'arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab'" in warning
+    assert statements_in(warning) == [
+        {
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Condition": {
+                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:*"}
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+            "Resource": "*",
+        }
+    ]

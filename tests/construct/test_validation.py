@@ -87,6 +87,10 @@ SHARED_BAD_PROPS = [
     ("max_error_rate", {"max_error_rate": 1.5}),
     ("max_error_rate", {"max_error_rate": "0.1"}),
     ("max_error_rate", {"max_error_rate": True}),
+    ("output_versioned", {"output_versioned": "yes"}),
+    ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": Duration.hours(36)}),
+    ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": Duration.seconds(0)}),
+    ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": 30}),
 ]
 INFERENCE_BAD_PROPS = [
     ("num_results", {"num_results": 501}),
@@ -179,6 +183,9 @@ GOOD_PROPS = [
     {"filter_arn": "arn:aws:personalize:eu-west-1:111122223333:filter/no-watched"},
     {"max_error_rate": 0},
     {"max_error_rate": 1},
+    {"output_versioned": False},
+    {"output_noncurrent_version_expiration": Duration.days(1)},
+    {"output_noncurrent_version_expiration": Duration.hours(48)},
 ]
 
 

@@ -1,4 +1,5 @@
-"""The example app, synthesized as the CDK CLI runs it: cdk-nag clean, cfn-lint clean, context or parameter.
+"""The example app, synthesized as the CDK CLI runs it: cdk-nag clean, cfn-lint clean, checkov clean,
+context or parameter.
 
 Also a negative control: an app with an insecure bucket next to a BatchInferenceJob fails cdk-nag
 on that bucket alone.
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from personalize_batch_constructs import prop_checks
+from tests.checkov_scan import Scan, scan
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = "PersonalizeBatchExample"
@@ -251,3 +253,22 @@ def test_cdk_nag_fails_an_insecure_bucket_and_nothing_of_the_construct(tmp_path)
     assert outside_the_bucket == [], "findings about the construct's internals:\n" + "\n".join(
         map(str, outside_the_bucket)
     )
+
+
+@pytest.fixture(scope="module")
+def checkov_scans(synths) -> dict[Path, Scan]:
+    """checkov's results on the three runs' templates, from one run."""
+    for synth in synths.values():
+        assert synth.returncode == 0, synth.output
+    return scan(synth.template_path for synth in synths.values())
+
+
+@pytest.mark.parametrize("run", ["parameter", "context", "segment"])
+def test_checkov_fails_no_check_on_the_template(synths, checkov_scans, run):
+    result = checkov_scans[synths[run].template_path.resolve()]
+    assert result.failed == [], "\n".join(f"{f.check_id} on {f.logical_id}" for f in result.failed)
+    skipped = {(f.check_id, re.sub("[0-9A-F]{8}$", "", f.logical_id)) for f in result.skipped}
+    # The construct's acknowledgements, and the app's own on its access-log bucket.
+    assert ("CKV_AWS_116", "PersonalizeBatchJobProviderframeworkonEvent") in skipped
+    assert ("CKV_AWS_18", "AccessLogs") in skipped
+    assert result.passed > 100

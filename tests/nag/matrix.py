@@ -1,4 +1,4 @@
-"""The cdk-nag matrix: every combination of the options that change what the construct creates.
+"""The scanners' matrix (cdk-nag and checkov): every combination of the options that change what the construct creates.
 
 Kept free of aws_cdk so the tests can name one test per stack without starting jsii.
 """
@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NAG2_DIR = REPO_ROOT / ".ci" / "nag2"
+"""Where scripts/setup-dev installs cdk-nag 2, outside the venv."""
+MAJORS = ("2", "3")
+"""The cdk-nag majors the matrix is synthesized under, each in its own process."""
+MATRIX_GROUP = "scanner-matrix"
+"""The xdist group of the test modules reading the synthesized matrix, so one worker synthesizes it."""
 
 Input = Literal["File", "Folder", "ManyFiles", "Bucket"]
 """``from_asset`` of a file, of a folder, of a folder of more files than the input copy grants one
@@ -31,6 +40,10 @@ CONTROL_STACK = "UserWildcard"
 """A stack with a job and the user's own wildcard policy, which cdk-nag must still report."""
 CONTROL_ROLE = "UserReader"
 """The user's role in the control stack that holds the wildcards."""
+CHECKOV_CONTROL_STACK = "UserResources"
+"""A stack with a job and the user's own bucket without versioning and function, which checkov must still fail."""
+CHECKOV_CONTROL_BUCKET = "UserUnversioned"
+CHECKOV_CONTROL_FUNCTION = "UserFunction"
 
 
 @dataclass(frozen=True)

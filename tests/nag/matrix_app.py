@@ -1,5 +1,6 @@
-"""Synthesizes the cdk-nag matrix (one stack per combination, plus the control stack) in one app
-under one cdk-nag major, and writes the findings of each stack as JSON.
+"""Synthesizes the scanners' matrix (one stack per combination, plus a control stack for cdk-nag and
+one for checkov) in one app under one cdk-nag major, and writes the findings of each stack as JSON;
+checkov reads the templates it leaves in the output folder.
 
 Run in its own process, as cdk-nag 2 and 3 are both the module ``cdk_nag`` and cannot share one
 jsii runtime: ``python -m tests.nag.matrix_app {2|3} OUTDIR REPORT``, with cdk-nag 2's folder
@@ -21,12 +22,21 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import aws_cdk as cdk  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
+from aws_cdk import aws_lambda as lambda_  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob  # noqa: E402
 from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX  # noqa: E402
 from tests.construct.stacks import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, Inputs, write_inputs  # noqa: E402
-from tests.nag.matrix import COMBINATIONS, CONTROL_ROLE, CONTROL_STACK, Combination  # noqa: E402
+from tests.nag.matrix import (  # noqa: E402
+    CHECKOV_CONTROL_BUCKET,
+    CHECKOV_CONTROL_FUNCTION,
+    CHECKOV_CONTROL_STACK,
+    COMBINATIONS,
+    CONTROL_ROLE,
+    CONTROL_STACK,
+    Combination,
+)
 
 _PACK = "AwsSolutions"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +48,7 @@ _WAITS: dict[str, dict[str, Any]] = {
 
 
 def _users_bucket(stack: cdk.Stack, key: kms.IKey | None) -> s3.Bucket:
-    """A bucket as a careful user defines it: nothing for cdk-nag to report on it."""
+    """A bucket as a careful user defines it: nothing for cdk-nag or checkov to report on it."""
     return s3.Bucket(
         stack,
         "Data",
@@ -48,6 +58,7 @@ def _users_bucket(stack: cdk.Stack, key: kms.IKey | None) -> s3.Bucket:
         encryption_key=key,
         object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         server_access_logs_prefix="access-logs/",
+        versioned=True,
     )
 
 
@@ -95,10 +106,27 @@ def _add_control(app: cdk.App, inputs: Inputs) -> None:
     reader.add_to_policy(iam.PolicyStatement(actions=["personalize:*"], resources=["*"]))
 
 
+def _add_checkov_control(app: cdk.App, inputs: Inputs) -> None:
+    """A job next to the user's bucket without versioning and the user's function, for checkov."""
+    stack = cdk.Stack(app, CHECKOV_CONTROL_STACK)
+    BatchInferenceJob(
+        stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.file))
+    )
+    s3.Bucket(stack, CHECKOV_CONTROL_BUCKET)
+    lambda_.Function(
+        stack,
+        CHECKOV_CONTROL_FUNCTION,
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+    )
+
+
 def build(app: cdk.App, inputs: Inputs, many_files: Path) -> None:
     for combination in COMBINATIONS:
         _add_combination(app, combination, inputs, many_files)
     _add_control(app, inputs)
+    _add_checkov_control(app, inputs)
 
 
 def _stack_of(path: str) -> str:

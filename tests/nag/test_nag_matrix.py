@@ -4,58 +4,26 @@ The construct's internals cause no finding under cdk-nag 3 (the ``Validations`` 
 cdk-nag 2 (the ``AwsSolutionsChecks`` Aspect, which reads the ``cdk_nag`` metadata the library
 writes), while a wildcard the user adds next to a job is still reported by both.
 
-Each major synthesizes the whole matrix once, in its own process: both are the module
-``cdk_nag``. cdk-nag 2 is installed outside the venv, in ``.ci/nag2`` (``scripts/setup-dev``).
+Each major synthesizes the whole matrix once, in its own process (``conftest.py``).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .matrix import COMBINATIONS, CONTROL_ROLE, CONTROL_STACK
+from .matrix import CHECKOV_CONTROL_STACK, COMBINATIONS, CONTROL_ROLE, CONTROL_STACK, MAJORS, MATRIX_GROUP, NAG2_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NAG2_DIR = REPO_ROOT / ".ci" / "nag2"
-MAJORS = ("2", "3")
-
-
-def _start(major: str, workdir: Path) -> subprocess.Popen[str]:
-    path = [str(REPO_ROOT)]
-    if major == "2":
-        assert (NAG2_DIR / "cdk_nag").is_dir(), f"cdk-nag 2 is not installed in {NAG2_DIR}: run scripts/setup-dev"
-        path.insert(0, str(NAG2_DIR))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    command = [
-        sys.executable,
-        "-m",
-        "tests.nag.matrix_app",
-        major,
-        str(workdir / "cdk.out"),
-        str(workdir / "report.json"),
-    ]
-    return subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+pytestmark = pytest.mark.xdist_group(MATRIX_GROUP)
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Each major's findings per stack; both synthesize at once."""
-    workdirs = {major: tmp_path_factory.mktemp(f"nag{major}") for major in MAJORS}
-    started = {major: _start(major, workdir) for major, workdir in workdirs.items()}
-    results = {}
-    for major, process in started.items():
-        output, _ = process.communicate(timeout=900)
-        assert process.returncode == 0, f"cdk-nag {major} matrix app failed:\n{output[-5000:]}"
-        results[major] = json.loads((workdirs[major] / "report.json").read_text())
-    return results
+def reports(matrix_runs: dict[str, Path]) -> dict[str, dict[str, Any]]:
+    """Each major's findings per stack."""
+    return {major: json.loads((workdir / "report.json").read_text()) for major, workdir in matrix_runs.items()}
 
 
 @pytest.mark.parametrize("major", MAJORS)
@@ -64,7 +32,9 @@ def test_the_matrix_ran_under_that_major(reports: dict[str, dict[str, Any]], maj
     assert report["version"].split(".")[0] == major, report["version"]
     if major == "2":
         assert Path(report["module"]).is_relative_to(NAG2_DIR), report["module"]
-    assert sorted(report["stacks"]) == sorted([*(c.stack_name for c in COMBINATIONS), CONTROL_STACK])
+    assert sorted(report["stacks"]) == sorted(
+        [*(c.stack_name for c in COMBINATIONS), CONTROL_STACK, CHECKOV_CONTROL_STACK]
+    )
 
 
 @pytest.mark.parametrize("major", MAJORS)

@@ -1,0 +1,72 @@
+"""Acknowledgements written into the template, in the metadata of each L1 resource, for scanners
+that read the template rather than the construct tree (cdk-nag 2's ``cdk_nag``, checkov's
+``checkov``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect
+from constructs import IConstruct
+
+
+def add_resource_suppression(scope: IConstruct, metadata_key: str, list_key: str, entry: dict[str, Any]) -> None:
+    """Append ``entry`` to ``Metadata.<metadata_key>.<list_key>`` of every L1 resource under ``scope``."""
+    _ResourceSuppressions.of(scope, metadata_key, list_key).add(entry)
+
+
+def withdraw_resource_suppression(scope: IConstruct, metadata_key: str, list_key: str, entry: dict[str, Any]) -> None:
+    """Take back an ``entry`` added on ``scope`` that no longer applies, before synthesis writes it."""
+    _ResourceSuppressions.of(scope, metadata_key, list_key).discard(entry)
+
+
+@jsii.implements(IAspect)
+class _ResourceSuppressions:
+    """Writes one scope's entries for one scanner into the metadata of each L1 resource under it.
+
+    An Aspect, so that resources created after the acknowledgement (a role's default policy, the
+    overflow policies CDK splits off at synthesis) get them too. It runs at mutating priority,
+    before a scanner's own Aspect (default priority) reads the metadata of the same resource.
+    Entries already there (the user's own suppressions) are kept, ours added after them.
+    """
+
+    def __init__(self, metadata_key: str, list_key: str) -> None:
+        self.metadata_key = metadata_key
+        self.list_key = list_key
+        self._entries: list[dict[str, Any]] = []
+
+    @classmethod
+    def of(cls, scope: IConstruct, metadata_key: str, list_key: str) -> _ResourceSuppressions:
+        """The scope's one instance for this metadata key, added on its first entry."""
+        existing = next(
+            (
+                aspect
+                for aspect in Aspects.of(scope).all
+                if isinstance(aspect, cls) and aspect.metadata_key == metadata_key
+            ),
+            None,
+        )
+        if existing is not None:
+            return existing
+        created = cls(metadata_key, list_key)
+        Aspects.of(scope).add(created, priority=AspectPriority.MUTATING)
+        return created
+
+    def add(self, entry: dict[str, Any]) -> None:
+        if entry not in self._entries:
+            self._entries.append(entry)
+
+    def discard(self, entry: dict[str, Any]) -> None:
+        if entry in self._entries:
+            self._entries.remove(entry)
+
+    def visit(self, node: IConstruct) -> None:
+        if not CfnResource.is_cfn_resource(node):
+            return
+        resource: CfnResource = node  # type: ignore[assignment]
+        metadata = resource.get_metadata(self.metadata_key) or {}
+        present = list(metadata.get(self.list_key, []))
+        missing = [entry for entry in self._entries if entry not in present]
+        if missing:
+            resource.add_metadata(self.metadata_key, {**metadata, self.list_key: present + missing})
