@@ -351,7 +351,6 @@ class JobProvider(Construct):
             "GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, "
             "DescribeResourcePolicies, DescribeLogGroups and the log stream writes) takes no resource ARNs",
         )
-        skip_check(tracing, "CKV_AWS_111", "The waiter's X-Ray tracing: X-Ray actions take no resource ARNs")
         skip_check(
             waiter_role.node.find_child("DefaultPolicy"),
             "CKV_AWS_111",
