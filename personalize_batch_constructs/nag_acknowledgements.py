@@ -19,7 +19,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .resource_suppressions import add_resource_suppression
@@ -32,7 +33,11 @@ _NAG2_RULES_KEY = "rules_to_suppress"
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
     """Acknowledge one finding (``IAM5[Resource::...]``, ``S1``) on ``scope`` and its children."""
     Validations.of(scope).acknowledge(Acknowledgment(id=f"{_PACK}::{_PACK}-{rule}", reason=reason))
-    add_resource_suppression(scope, _NAG2_METADATA_KEY, _NAG2_RULES_KEY, _nag2_suppression(rule, reason))
+    suppression = _nag2_suppression(rule, reason)
+    findings = [finding.split("::", 1)[-1] for finding in suppression.get("applies_to", ())]
+    add_resource_suppression(
+        scope, _NAG2_METADATA_KEY, _NAG2_RULES_KEY, suppression, needs=findings, values_of=_policy_values
+    )
 
 
 def acknowledge_wildcards(
@@ -56,6 +61,35 @@ def _nag2_suppression(rule: str, reason: str) -> dict[str, Any]:
     if any(ord(character) > 255 for character in reason):
         suppression.update(reason=base64.b64encode(reason.encode()).decode(), is_reason_encoded=True)
     return suppression
+
+
+def _policy_values(resource: CfnResource) -> set[str]:
+    """Every value in the resource's IAM policies (actions, resources, managed policy ARNs), each
+    flattened the way cdk-nag names it in a finding; empty for a resource with no policy."""
+    documents: list[Any] = []
+    if isinstance(resource, iam.CfnPolicy | iam.CfnManagedPolicy):
+        documents.append(resource.policy_document)
+    elif isinstance(resource, iam.CfnRole):
+        documents.extend([resource.policies, resource.managed_policy_arns])
+    values: set[str] = set()
+    stack = Stack.of(resource)
+    for document in documents:
+        _collect_values(stack.resolve(document), values)
+    return values
+
+
+_INTRINSICS = frozenset({"Fn::Join", "Fn::Sub", "Fn::GetAtt", "Ref"})
+
+
+def _collect_values(node: Any, values: set[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect_values(item, values)
+    elif isinstance(node, dict) and not _INTRINSICS.intersection(node):
+        for item in node.values():
+            _collect_values(item, values)
+    elif node is not None:
+        values.add(_flatten(node))
 
 
 def _flatten(node: Any) -> str:

@@ -4,16 +4,29 @@ that read the template rather than the construct tree (cdk-nag 2's ``cdk_nag``, 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jsii
 from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect
 from constructs import IConstruct
 
+ValuesOf = Callable[[CfnResource], set[str]]
+"""The values a resource holds that an entry can name (for cdk-nag: its policies' actions and resources)."""
 
-def add_resource_suppression(scope: IConstruct, metadata_key: str, list_key: str, entry: dict[str, Any]) -> None:
-    """Append ``entry`` to ``Metadata.<metadata_key>.<list_key>`` of every L1 resource under ``scope``."""
-    _ResourceSuppressions.of(scope, metadata_key, list_key).add(entry)
+
+def add_resource_suppression(
+    scope: IConstruct,
+    metadata_key: str,
+    list_key: str,
+    entry: dict[str, Any],
+    *,
+    needs: Iterable[str] = (),
+    values_of: ValuesOf | None = None,
+) -> None:
+    """Append ``entry`` to ``Metadata.<metadata_key>.<list_key>`` of every L1 resource under ``scope``
+    that holds all of ``needs`` among its ``values_of`` (every resource when ``needs`` is empty)."""
+    _ResourceSuppressions.of(scope, metadata_key, list_key).add(entry, frozenset(needs), values_of)
 
 
 def withdraw_resource_suppression(scope: IConstruct, metadata_key: str, list_key: str, entry: dict[str, Any]) -> None:
@@ -34,7 +47,10 @@ class _ResourceSuppressions:
     def __init__(self, metadata_key: str, list_key: str) -> None:
         self.metadata_key = metadata_key
         self.list_key = list_key
-        self._entries: list[dict[str, Any]] = []
+        # Each entry with the values a resource must hold to get it. An entry naming one finding
+        # goes only where that finding can arise: copied onto every policy of a shared role, the
+        # entries of a stack of many jobs outgrew CloudFormation's template size (100 jobs: 1.2 MB).
+        self._entries: list[tuple[dict[str, Any], frozenset[str], ValuesOf | None]] = []
 
     @classmethod
     def of(cls, scope: IConstruct, metadata_key: str, list_key: str) -> _ResourceSuppressions:
@@ -53,13 +69,12 @@ class _ResourceSuppressions:
         Aspects.of(scope).add(created, priority=AspectPriority.MUTATING)
         return created
 
-    def add(self, entry: dict[str, Any]) -> None:
-        if entry not in self._entries:
-            self._entries.append(entry)
+    def add(self, entry: dict[str, Any], needs: frozenset[str], values_of: ValuesOf | None) -> None:
+        if all(entry != added for added, _, _ in self._entries):
+            self._entries.append((entry, needs, values_of))
 
     def discard(self, entry: dict[str, Any]) -> None:
-        if entry in self._entries:
-            self._entries.remove(entry)
+        self._entries = [added for added in self._entries if added[0] != entry]
 
     def visit(self, node: IConstruct) -> None:
         if not CfnResource.is_cfn_resource(node):
@@ -67,6 +82,17 @@ class _ResourceSuppressions:
         resource: CfnResource = node  # type: ignore[assignment]
         metadata = resource.get_metadata(self.metadata_key) or {}
         present = list(metadata.get(self.list_key, []))
-        missing = [entry for entry in self._entries if entry not in present]
+        held: dict[int, set[str]] = {}
+
+        def holds(needs: frozenset[str], values_of: ValuesOf | None) -> bool:
+            if not needs or values_of is None:
+                return True
+            if id(values_of) not in held:
+                held[id(values_of)] = values_of(resource)
+            return needs <= held[id(values_of)]
+
+        missing = [
+            entry for entry, needs, values_of in self._entries if entry not in present and holds(needs, values_of)
+        ]
         if missing:
             resource.add_metadata(self.metadata_key, {**metadata, self.list_key: present + missing})

@@ -26,8 +26,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, "Metadata")
     role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com"))
+    role.add_to_policy(iam.PolicyStatement(actions=["s3:*"], resources=["*"]))
     # What cdk-nag 2's NagSuppressions.add_resource_suppressions writes, before the job's own.
-    role.node.default_child.add_metadata("cdk_nag", {"rules_to_suppress": [USERS_SUPPRESSION]})
+    role.node.find_child("DefaultPolicy").node.default_child.add_metadata(
+        "cdk_nag", {"rules_to_suppress": [USERS_SUPPRESSION]}
+    )
     data = cdk.aws_s3.Bucket(stack, "Data", enforce_ssl=True)
     BatchInferenceJob(
         stack,
@@ -59,9 +62,26 @@ def test_a_finding_is_suppressed_by_rule_id_with_the_finding_in_applies_to(templ
 
 
 def test_the_users_own_suppressions_are_kept(template: dict[str, Any]) -> None:
-    suppressions = _suppressions(template, "MineC")
+    suppressions = _suppressions(template, "MineDefaultPolicy")
     assert suppressions[0] == USERS_SUPPRESSION
     assert len(suppressions) > 1, "the job's acknowledgements are added after the user's"
+
+
+def test_a_finding_is_suppressed_only_on_the_resources_that_hold_it(template: dict[str, Any]) -> None:
+    """Written on every resource under the acknowledging scope, the suppressions of a stack of many
+    jobs outgrew CloudFormation's template size."""
+    folder = f"Resource::<{template['Data']}.Arn>/in/*"
+    holders = {
+        key: resource["Type"]
+        for key, resource in template["Resources"].items()
+        for suppression in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+        if folder in suppression.get("applies_to", [])
+    }
+    # The service role's policy, and the handler's, which reads the input before the job starts.
+    assert set(holders.values()) == {"AWS::IAM::Policy"} and len(holders) == 2, holders
+    assert not [suppression for suppression in _suppressions(template, "MineC") if "applies_to" in suppression], (
+        "the role's own document holds no job folder"
+    )
 
 
 def test_resources_outside_the_construct_get_no_suppression(template: dict[str, Any]) -> None:
