@@ -1,5 +1,5 @@
 """python -m bench [--runs N] [--baseline DIR] [--skip-synth] [--skip-upload] [--skip-scale] [--skip-handler]
-    [--skip-waiting] [--skip-results] [--skip-suite]
+    [--skip-waiting] [--skip-queue] [--skip-results] [--skip-suite]
 
 Prints the machine, then one table: metric, value, target, verdict. Progress goes to stderr.
 """
@@ -14,6 +14,7 @@ from . import (
     handler_cost,
     large_input_deploy,
     machine,
+    queue,
     results_check,
     scale,
     suite_time,
@@ -49,6 +50,10 @@ PARTS = {
     "waiting": (
         "deploy lag, Describe calls and wait extensions on the emulator (virtual clock), 10 min to 11 h jobs",
         lambda _runs, _baseline: waiting.measure(),
+    ),
+    "queue": (
+        "many jobs in one stack and jobs waiting for slots taken outside it, on the emulator (virtual clock)",
+        lambda _runs, _baseline: queue.measure(),
     ),
     "results": (
         "the results check's throughput and memory on moto S3, and 50 million records extrapolated",

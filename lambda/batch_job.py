@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 from botocore.exceptions import ParamValidationError
-from contract import PROPERTIES_UPDATED_IN_PLACE, JobKind, Property
+from contract import PROPERTIES_UPDATED_IN_PLACE, JobKind, Property, QueuePlace
 from error_classification import AWS_ERRORS, describe_error, error_code, is_transient
 from input_check import check_input
 from job_log import log_job_event
 from job_name import job_arn, job_name
 from job_tags import tag_changes
-from job_watch import ACTIVE, NOT_COMPLETE, JobWatch, WaitPlan, raise_unless_transient
+from job_watch import ACTIVE, NOT_COMPLETE, QUEUED, JobWatch, WaitPlan, raise_unless_transient
 from prop_recheck import recheck_job_props
 from provider_event import IsCompleteResponse, OnEventResponse, ResourceProperties
 from resource_handler import ResourceHandler
@@ -93,23 +93,24 @@ class BatchJobHandler(ResourceHandler):
     def _start_job(self) -> OnEventResponse:
         started_at = self._clock()
         recheck_job_props(self._properties, self.kind, self._event["StackId"])
-        request = self._request()
-        # A bad wait setting would otherwise fail the first is_complete, after the job has started.
-        WaitPlan.from_properties(self._properties)
-        check_input(self._s3, request["jobInput"]["s3DataSource"]["path"])
-        arn = job_arn(self._event["StackId"], self.kind.arn_resource_type, request["jobName"])
-        self._submit(request, arn)
-        return {"PhysicalResourceId": arn, "StartedAt": started_at}
-
-    def _request(self) -> dict[str, Any]:
-        properties = self._properties
-        kms_key_arn = properties.get(Property.KMS_KEY_ARN)
         name = job_name(
-            required(properties, Property.JOB_NAME_PREFIX),
+            required(self._properties, Property.JOB_NAME_PREFIX),
             self._event["StackId"],
             self._event["LogicalResourceId"],
             self._event["RequestId"],
         )
+        request = self._request(name, self._run_folder(name))
+        # A bad wait setting would otherwise fail the first is_complete, after the job has started.
+        WaitPlan.from_properties(self._properties)
+        check_input(self._s3, request["jobInput"]["s3DataSource"]["path"])
+        arn = job_arn(self._event["StackId"], self.kind.arn_resource_type, request["jobName"])
+        self._submit(request, arn, announce_queued=True, **self._queue_place())
+        return {"PhysicalResourceId": arn, "StartedAt": started_at}
+
+    def _request(self, name: str, folder: str) -> dict[str, Any]:
+        """The Create request of the job named `name`, writing into the run folder `folder`."""
+        properties = self._properties
+        kms_key_arn = properties.get(Property.KMS_KEY_ARN)
         common = {
             "jobName": name,
             "solutionVersionArn": required(properties, Property.SOLUTION_VERSION_ARN),
@@ -118,7 +119,7 @@ class BatchJobHandler(ResourceHandler):
                     {"path": required(properties, Property.INPUT_PATH), "kmsKeyArn": kms_key_arn}
                 )
             },
-            "jobOutput": {"s3DataDestination": drop_absent({"path": self._run_folder(name), "kmsKeyArn": kms_key_arn})},
+            "jobOutput": {"s3DataDestination": drop_absent({"path": folder, "kmsKeyArn": kms_key_arn})},
             "roleArn": required(properties, Property.ROLE_ARN),
             # Absent for a segment job that leaves the segment size to Personalize.
             "numResults": integer(properties, Property.NUM_RESULTS, optional=True),
@@ -127,8 +128,9 @@ class BatchJobHandler(ResourceHandler):
         }
         return drop_absent({**common, **self._job_kind_request()})
 
-    def _submit(self, request: dict[str, Any], arn: str) -> None:
-        """Create the job, unless it exists; leave it for a later poll when Personalize is at its limit."""
+    def _submit(self, request: dict[str, Any], arn: str, *, announce_queued: bool, **log: object) -> None:
+        """Create the job, unless it exists; leave it for a later poll when Personalize is at its
+        limit. `announce_queued`: log the first refusal at the quota (later polls' are not news)."""
         try:
             self.create(self._personalize_create, request)
         except ParamValidationError as error:
@@ -139,14 +141,34 @@ class BatchJobHandler(ResourceHandler):
                 "used here (rankingInfluence needs a recent one): bundle a newer boto3 or drop the field."
             ) from error
         except AWS_ERRORS as error:
-            if error_code(error) == "ResourceAlreadyExistsException":
+            code = error_code(error)
+            if code == "ResourceAlreadyExistsException":
                 log_job_event("job_adopted", arn)
                 return
             if not is_transient(error):
                 raise RuntimeError(f"{self._create_operation} for {arn} failed: {describe_error(error)}") from error
-            log_job_event("job_deferred", arn, error=describe_error(error))
+            if code != "LimitExceededException":
+                log_job_event("job_deferred", arn, error=describe_error(error))
+            elif announce_queued:
+                log_job_event(
+                    "job_queued", arn, reason=f"waiting for a Personalize slot ({describe_error(error)})", **log
+                )
             return
-        log_job_event("job_started", arn)
+        log_job_event("job_started", arn, **log)
+
+    def _queue_place(self) -> dict[str, object]:
+        """Where the job waited in its stack's queue, for the log: only when it followed another job."""
+        place = self._properties.get(Property.QUEUE) or {}
+        if QueuePlace.AFTER not in place:
+            return {}
+        return {
+            "queue": {
+                "lane": int(place[QueuePlace.LANE]),
+                "lanes": int(place[QueuePlace.LANES]),
+                "position": int(place[QueuePlace.POSITION]),
+                "after": place[QueuePlace.AFTER],
+            }
+        }
 
     def _retag_job(self) -> None:
         arn = self._event["PhysicalResourceId"]
@@ -181,29 +203,40 @@ class BatchJobHandler(ResourceHandler):
 
     def _wait_for_job(self) -> IsCompleteResponse:
         arn = self._event["PhysicalResourceId"]
-        return self._watch().check(
-            arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(arn, share_over)
+        watch = self._watch()
+        return watch.check(
+            arn,
+            float(self._event["StartedAt"]),
+            lambda share_over: self.wait_for_slot(
+                arn, share_over, watch, self._watched_run_folder(), asked_at_start=True, **self._queue_place()
+            ),
         )
 
-    def _not_found(self, arn: str, share_over: bool) -> IsCompleteResponse:
-        # Either the create was deferred at Personalize's limit, or Describe has not caught up
-        # with it yet: creating again by the same name is safe both ways.
-        if share_over:
-            plan = WaitPlan.from_properties(self._properties)
-            later = (
-                " (a longer timeout does not help: the job must start within its resource's first share)"
-                if plan.continues
-                else ""
-            )
-            raise self._watch().timed_out(
-                arn,
-                f"{self.kind.noun} {arn} was never created within {plan.timeout_seconds} s{later}: Personalize "
-                "kept deferring it (LimitExceededException: too many batch jobs pending or in progress in "
-                "this Region, or throttling). No job runs for this deployment: deploy again once the "
-                "running jobs have finished.",
-            )
-        self._submit(self._request(), arn)
-        return NOT_COMPLETE
+    def wait_for_slot(
+        self, arn: str, share_over: bool, watch: JobWatch, folder: str, *, asked_at_start: bool, **log: object
+    ) -> IsCompleteResponse:
+        """Personalize has no such job: its Create was refused (the quota is full, or throttling), or
+        Describe has not caught up with it yet. Creating again by the same name is safe both ways.
+        Any resource of the job's chain may do it: the job's own, or a wait extension after it
+        (`folder` its run folder, `log` what the start's log line adds). `asked_at_start`: the
+        resource's on_event sent a Create already, which stands for the poll at 0 s."""
+        plan = WaitPlan.from_properties(self._properties)
+        if not share_over:
+            # The provider's first is_complete follows on_event at once: one Create per poll, not two.
+            if not (asked_at_start and self._clock() - float(self._event["StartedAt"]) < self._query_interval_seconds):
+                self._submit(self._request(arn.rsplit("/", 1)[-1], folder), arn, announce_queued=False, **log)
+            return NOT_COMPLETE
+        if plan.continues:
+            log_job_event("wait_continued", arn, status=QUEUED, waitedSeconds=plan.timeout_seconds)
+            return watch.result(arn, QUEUED)
+        raise watch.timed_out(
+            arn,
+            f"{self.kind.noun} {arn} never started within {plan.total_timeout_seconds} s: Personalize "
+            "refused to create it at every try (LimitExceededException: the Region's quota of jobs of this "
+            "kind pending or in progress at a time was full, with jobs from outside this stack, or "
+            "throttling). No job runs for this deployment: deploy again once the running jobs have "
+            "finished, or ask for a higher quota.",
+        )
 
     def _existing_job_state(self) -> IsCompleteResponse:
         arn = self._event["PhysicalResourceId"]

@@ -5,7 +5,9 @@ The construct chains these after the job's resource. Each reads the job's ARN, l
 folder and counts from the resource before it (Fn::GetAtt), so a replaced job changes every
 extension's properties and each waits again, for the new job; an extension after the job's end
 completes without a call. An extension that takes over a job which ended ACTIVE while its results
-check was still reading (status CHECKING RESULTS) continues the check where it was left.
+check was still reading (status CHECKING RESULTS) continues the check where it was left. One
+handed a job Personalize has not accepted yet (status QUEUED: the quota was full with others'
+jobs) goes on asking to create it, once per poll, with the request properties it carries.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from batch_job import BatchJobHandler
 from contract import COUNT_ATTRIBUTES, Property
 from job_handlers import BY_ARN_RESOURCE_TYPE
 from job_log import log_job_event
-from job_watch import ACTIVE, JobWatch, WaitPlan
+from job_watch import ACTIVE, QUEUED, UNREAD, JobWatch, WaitPlan
 from provider_event import IsCompleteResponse, OnEventResponse
 from resource_handler import ResourceHandler
 from resource_properties import PropertyError, integer, required
@@ -65,7 +67,11 @@ class BatchJobWaitHandler(ResourceHandler):
             # The extension before saw the job end and checked it, or this is a rollback: no wait and no call.
             counts = {name: str(self._properties.get(name, "")) for name in COUNT_ATTRIBUTES}
             return watch.result(arn, self._properties.get(Property.JOB_STATUS) or "UNKNOWN", counts)
-        return watch.check(arn, float(self._event["StartedAt"]), lambda share_over: self._not_found(job_handler, arn))
+        return watch.check(
+            arn,
+            float(self._event["StartedAt"]),
+            lambda share_over: self._not_found(job_handler, arn, share_over, watch),
+        )
 
     def _job_arn(self) -> str:
         return str(required(self._properties, Property.JOB_ARN))
@@ -80,9 +86,20 @@ class BatchJobWaitHandler(ResourceHandler):
             )
         return BY_ARN_RESOURCE_TYPE[resource_type]
 
-    @staticmethod
-    def _not_found(job_handler: type[BatchJobHandler], arn: str) -> IsCompleteResponse:
-        # The job's own resource hands over only a job it started; retrying would not bring it back.
+    def _not_found(
+        self, job_handler: type[BatchJobHandler], arn: str, share_over: bool, watch: JobWatch
+    ) -> IsCompleteResponse:
+        if self._properties.get(Property.JOB_STATUS) in (QUEUED, UNREAD):
+            # Never accepted so far (or its last status unread): ask again, as the job's resource did.
+            return self._handler_for(job_handler).wait_for_slot(
+                arn,
+                share_over,
+                watch,
+                required(self._properties, Property.OUTPUT_PATH),
+                asked_at_start=False,
+                startedBy=self._event["LogicalResourceId"],
+            )
+        # The job's own resource handed over a job Personalize had; retrying would not bring it back.
         log_job_event("job_not_found", arn)
         raise RuntimeError(
             f"{job_handler.kind.noun} {arn} is unknown to Personalize (ResourceNotFoundException): nothing to wait for"

@@ -78,6 +78,8 @@ class Property:
     WAIT: Final = "Wait"
     MAX_ERROR_RATE: Final = "MaxErrorRate"
     CONSTRUCT_PATH: Final = "ConstructPath"
+    QUEUE: Final = "Queue"
+    """The job's place in its stack's queue (`QueuePlace`), for the log only."""
     JOB_ARN: Final = "JobArn"
     JOB_STATUS: Final = "JobStatus"
     EXTENSION: Final = "Extension"
@@ -89,6 +91,16 @@ class Property:
     FILES: Final = "Files"
     BUCKET: Final = "Bucket"
     PREFIX: Final = "Prefix"
+
+
+class QueuePlace:
+    """The keys of the ``Queue`` property: all strings; ``After`` absent for a lane's first job."""
+
+    LANE: Final = "Lane"
+    LANES: Final = "Lanes"
+    POSITION: Final = "Position"
+    AFTER: Final = "After"
+    """The construct path of the job before it in its lane."""
 
 
 class Attribute:
@@ -113,8 +125,30 @@ _WAIT_PROPERTIES: Final = frozenset(
 )
 _CHECK_PROPERTIES: Final = frozenset({Property.INPUT_PATH, Property.MAX_ERROR_RATE, Property.CONSTRUCT_PATH})
 """What a resource needs to check a run's results and report its end."""
+START_PROPERTIES: Final = (
+    Property.SOLUTION_VERSION_ARN,
+    Property.INPUT_PATH,
+    Property.ROLE_ARN,
+    Property.NUM_RESULTS,
+    Property.FILTER_ARN,
+    Property.KMS_KEY_ARN,
+    Property.JOB_TAGS,
+    Property.ITEM_EXPLORATION_CONFIG,
+    Property.RANKING_INFLUENCE,
+    Property.JOB_MODE,
+    Property.THEME_ITEM_NAME_FIELD,
+)
+"""The request's properties every wait extension carries too, so that it can start a job
+Personalize has not accepted yet: its name comes from the job's ARN, its folder from OutputPath."""
 PROPERTIES_UPDATED_IN_PLACE: Final = frozenset(
-    {*_WAIT_PROPERTIES, Property.WAIT, Property.JOB_TAGS, Property.MAX_ERROR_RATE, Property.CONSTRUCT_PATH}
+    {
+        *_WAIT_PROPERTIES,
+        Property.WAIT,
+        Property.JOB_TAGS,
+        Property.MAX_ERROR_RATE,
+        Property.CONSTRUCT_PATH,
+        Property.QUEUE,
+    }
 )
 """Changing these changes how the deploy waits or how the job is labelled, not what it computes:
 an Update of only these starts no job. ``ServiceToken`` is CloudFormation's, never the job's."""
@@ -132,6 +166,7 @@ _JOB_PROPERTIES: Final = frozenset(
         Property.JOB_TAGS,
         Property.INPUT_VERSION,
         Property.WAIT,
+        Property.QUEUE,
     }
 )
 PROPERTIES_READ: Final = {
@@ -152,6 +187,7 @@ PROPERTIES_READ: Final = {
             Property.JOB_STATUS,
             Property.OUTPUT_PATH,
             Property.EXTENSION,
+            *START_PROPERTIES,
         }
     ),
     INPUT_COPY_RESOURCE_TYPE: frozenset({Property.SOURCE_BUCKET, Property.FILES, Property.BUCKET, Property.PREFIX}),

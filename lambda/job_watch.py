@@ -37,6 +37,11 @@ ACTIVE = "ACTIVE"
 CREATE_FAILED = "CREATE FAILED"
 CHECKING_RESULTS = "CHECKING RESULTS"
 """The status a resource hands to the next wait extension when its share ended during the results check."""
+UNREAD = "UNKNOWN"
+"""The status handed on when the last Describe of a share failed."""
+QUEUED = "QUEUED"
+"""The status a resource hands to the next wait extension when Personalize has not accepted the job
+yet: the extension goes on asking to create it."""
 NOT_COMPLETE: IsCompleteResponse = {"IsComplete": False}
 _ON_TIMEOUT_VALUES = (ON_TIMEOUT_FAIL, ON_TIMEOUT_CONTINUE)
 # CloudFormation refuses a response over 4,096 bytes, and the Provider framework adds a stack
@@ -163,7 +168,7 @@ class JobWatch:
         if plan.continues:
             log_job_event("wait_continued", arn, status=status, waitedSeconds=plan.timeout_seconds)
             # An unread status is not a terminal one: the next extension reads it again.
-            return self.result(arn, status or "UNKNOWN")
+            return self.result(arn, status or UNREAD)
         raise self.timed_out(
             arn,
             f"{self._noun} {arn} did not finish within {plan.total_timeout_seconds} s ({status_note}). "

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 _Response = TypeVar("_Response", OnEventResponse, IsCompleteResponse)
+_Handler = TypeVar("_Handler", bound="ResourceHandler")
 
 
 class ResourceHandler:
@@ -75,6 +76,20 @@ class ResourceHandler:
 
     def is_delete_complete(self) -> IsCompleteResponse:
         return {"IsComplete": True}
+
+    def _handler_for(self, handler_class: type[_Handler]) -> _Handler:
+        """A handler of another class for this very event, on the same clients and clock."""
+        return handler_class(
+            self._event,
+            personalize=self._personalize,
+            personalize_create=self._personalize_create,
+            s3=self._s3,
+            cloudformation=self._cloudformation,
+            events=self._events,
+            clock=self._clock,
+            query_interval_seconds=self._query_interval_seconds,
+            check_budget=self._check_budget,
+        )
 
     def _run_finish(self, run_folder: str) -> RunFinish:
         """The results check, manifest and completion event of the run this resource watches."""

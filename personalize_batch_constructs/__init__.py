@@ -11,6 +11,7 @@ from .batch_job import BatchJob, BatchJobProps
 from .batch_output import BatchOutput
 from .batch_segment_job import BatchSegmentJob
 from .job_mode import BatchInferenceJobMode
+from .job_queue import MAX_CONCURRENT_JOBS_CONTEXT_KEY
 from .prop_checks import ARN_MAX_LENGTH, SOLUTION_VERSION_ARN_PATTERN
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARN_MAX_LENGTH",
+    "MAX_CONCURRENT_JOBS_CONTEXT_KEY",
     "SOLUTION_VERSION_ARN_PATTERN",
     "BatchInferenceJob",
     "BatchInferenceJobMode",

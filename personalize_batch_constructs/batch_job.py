@@ -191,6 +191,7 @@ class BatchJob(Construct):
         if encryption_key is not None:
             provider.encrypt_logs(encryption_key, self)
         tags = props.get("tags")
+        place = provider.queue(self._kind).join(self, sum(checked.wait_shares), lambda: self._last_resource)
         properties = {
             _P.JOB_NAME_PREFIX: checked.name_prefix,
             _P.SOLUTION_VERSION_ARN: props["solution_version_arn"],
@@ -208,6 +209,7 @@ class BatchJob(Construct):
             _P.WAIT: None if checked.wait else False,
             _P.MAX_ERROR_RATE: checked.max_error_rate,
             _P.CONSTRUCT_PATH: self.node.path,
+            _P.QUEUE: place.as_properties(),
         }
         self._resource = CustomResource(
             self,
@@ -227,6 +229,8 @@ class BatchJob(Construct):
             _policy_of(output_bucket),
             self.role,
             provider.handler_role,
+            # Its lane's previous job has ended: a slot of this stack's is free.
+            place.after,
         ):
             if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
                 self._resource.node.add_dependency(dependency)
@@ -236,8 +240,10 @@ class BatchJob(Construct):
             service_token=provider.service_token,
             shares=checked.wait_shares,
             poll_seconds=checked.poll_seconds,
-            check_properties={
-                key: properties[key] for key in (_P.INPUT_PATH, _P.MAX_ERROR_RATE, _P.CONSTRUCT_PATH) if properties[key]
+            job_properties={
+                key: properties[key]
+                for key in (*contract.START_PROPERTIES, _P.MAX_ERROR_RATE, _P.CONSTRUCT_PATH)
+                if properties.get(key) is not None
             },
         )
 

@@ -21,6 +21,7 @@ from constructs import Construct
 
 from .checkov_acknowledgements import acknowledge_provider_functions, acknowledge_unencrypted_logs, skip_check
 from .handler_contract import contract
+from .job_queue import JobQueue, max_concurrent_jobs
 from .log_encryption import encrypt_log_groups
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
@@ -115,11 +116,18 @@ class JobProvider(Construct):
         self._acknowledge_framework_invokes(framework_roles, (on_event, is_complete))
         acknowledge_provider_functions(self._provider, (on_event, is_complete))
 
+        self._queues: dict[contract.JobKind, JobQueue] = {}
         self._events_granted = False
 
     @property
     def service_token(self) -> str:
         return self._provider.service_token
+
+    def queue(self, kind: contract.JobKind) -> JobQueue:
+        """The stack's queue of jobs of this kind, as many lanes as the stack's setting says."""
+        if kind not in self._queues:
+            self._queues[kind] = JobQueue(max_concurrent_jobs(Stack.of(self)))
+        return self._queues[kind]
 
     def grant_job(
         self,

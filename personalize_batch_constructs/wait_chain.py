@@ -3,7 +3,9 @@
 CloudFormation gives one custom resource at most an hour. A longer ``timeout`` is cut into
 shares of at most 58 minutes: the job's resource waits for the first, then each wait extension
 (``Custom::PersonalizeBatchJobWait``, served by the same provider) waits for the next, the last
-one failing when its share ends with the job still running.
+one failing when its share ends with the job still running. Each extension carries the job's
+request too: a job Personalize has not accepted yet (its quota full with jobs from outside the
+stack) is started by whichever resource of the chain is waiting when a slot frees up.
 
 Why a chain rather than a WaitCondition signalled by a polling state machine:
 
@@ -22,6 +24,8 @@ CloudFormation and Lambda at each handover.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from aws_cdk import CustomResource, Duration
 from constructs import Construct
@@ -69,11 +73,12 @@ def chain_wait_extensions(
     service_token: str,
     shares: list[int],
     poll_seconds: int,
-    check_properties: dict[str, str],
+    job_properties: dict[str, Any],
 ) -> CustomResource:
     """A wait extension for each share after the first; returns the chain's last resource, whose
-    attributes are the job's once it has ended. `check_properties` are what an extension needs to
-    check the run's results when the job ends in its share."""
+    attributes are the job's once it has ended. `job_properties` are what an extension needs to
+    start the job if Personalize has not accepted it yet, and to check the run's results when the
+    job ends in its share."""
     previous = job_resource
     for number, share in enumerate(shares[1:], start=1):
         previous = CustomResource(
@@ -86,7 +91,7 @@ def chain_wait_extensions(
                 _P.JOB_STATUS: previous.get_att_string(contract.Attribute.STATUS),
                 _P.OUTPUT_PATH: previous.get_att_string(contract.Attribute.OUTPUT_PATH),
                 **{name: previous.get_att_string(name) for name in contract.COUNT_ATTRIBUTES},
-                **check_properties,
+                **job_properties,
                 _P.EXTENSION: number,
                 _P.TIMEOUT_SECONDS: share,
                 _P.TOTAL_TIMEOUT_SECONDS: sum(shares),

@@ -19,6 +19,7 @@ from aws_cdk import aws_s3 as s3  # noqa: E402
 from aws_cdk import aws_sqs as sqs  # noqa: E402
 
 from personalize_batch_constructs import (  # noqa: E402
+    MAX_CONCURRENT_JOBS_CONTEXT_KEY,  # noqa: E402
     BatchInferenceJob,
     BatchInferenceJobMode,
     BatchInput,
@@ -36,6 +37,15 @@ IMPORTED_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56
 EXTERNAL_BUCKET = "external-input-bucket"
 LONG_ID = "Weekly recommendations, all users of the mobile app (v2)"
 TWENTY = 20
+TWO_LANE_JOBS = (
+    ("Long", BatchInferenceJob, {"timeout": cdk.Duration.hours(3)}),
+    ("Short", BatchInferenceJob, {"timeout": cdk.Duration.minutes(30)}),
+    ("Audience", BatchSegmentJob, {}),
+    ("Third", BatchInferenceJob, {}),
+    ("Fourth", BatchInferenceJob, {"wait": False}),
+    ("Fifth", BatchInferenceJob, {}),
+)
+"""The TwoLanes stack's jobs in order: (construct id, class, props)."""
 
 
 @dataclass(frozen=True)
@@ -262,6 +272,21 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
         input=BatchInput.from_asset(str(inputs.folder)),
         output_versioned=False,
     )
+
+    # The stack's own setting: two lanes per kind, jobs of unequal timeouts, and both kinds.
+    stack = built.stacks["TwoLanes"] = cdk.Stack(app, "TwoLanes")
+    stack.node.set_context(MAX_CONCURRENT_JOBS_CONTEXT_KEY, 2)
+    bucket = s3.Bucket(stack, "Data")
+    for name, job_class, props in TWO_LANE_JOBS:
+        version = SEGMENTATION_VERSION_ARN if job_class is BatchSegmentJob else SOLUTION_VERSION_ARN
+        built.jobs[f"lanes_{name}"] = job_class(
+            stack,
+            name,
+            solution_version_arn=version,
+            input=BatchInput.from_bucket(bucket, f"in/{name}.json"),
+            output=BatchOutput.to_bucket(bucket, f"out/{name}/"),
+            **props,
+        )
     return built
 
 

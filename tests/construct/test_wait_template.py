@@ -145,6 +145,10 @@ def test_a_three_hour_job_waits_its_first_share_then_in_three_extensions(synth):
             "RecordCount": {"Fn::GetAtt": [previous, "RecordCount"]},
             "ErrorCount": {"Fn::GetAtt": [previous, "ErrorCount"]},
             "InputPath": props["InputPath"],
+            # What it needs to start the job, should Personalize not have accepted it yet.
+            "SolutionVersionArn": props["SolutionVersionArn"],
+            "RoleArn": props["RoleArn"],
+            "NumResults": props["NumResults"],
             "ConstructPath": "Waits/ThreeHours",
             "Extension": number,
             "TimeoutSeconds": share,
@@ -224,3 +228,29 @@ def test_long_waits_add_no_function_and_share_the_stacks_one_provider(synth):
     ]
     assert len(custom) == 6 + 18  # six jobs, eighteen extensions
     assert len({canonical(resource["Properties"]["ServiceToken"]) for resource in custom}) == 1
+
+
+# Everything the job's Create request is made of, but its name and folder (from JobArn and OutputPath).
+REQUEST_PROPERTIES = (
+    "SolutionVersionArn",
+    "InputPath",
+    "RoleArn",
+    "NumResults",
+    "FilterArn",
+    "KmsKeyArn",
+    "JobTags",
+    "ItemExplorationConfig",
+    "RankingInfluence",
+    "JobMode",
+    "ThemeItemNameField",
+)
+
+
+@pytest.mark.parametrize("name", ["three_hours", "twelve_hours", "long_segment", "hour_and_second"])
+def test_every_extension_carries_the_request_to_start_a_job_not_accepted_yet(synth, name):
+    job_props = synth.props(name)
+    request = {key: job_props[key] for key in REQUEST_PROPERTIES if key in job_props}
+    assert {"SolutionVersionArn", "InputPath", "RoleArn"} <= set(request)
+    for lid, resource in _extensions(synth, name):
+        carried = {key: resource["Properties"][key] for key in REQUEST_PROPERTIES if key in resource["Properties"]}
+        assert carried == request, lid

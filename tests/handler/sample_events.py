@@ -133,6 +133,10 @@ def wait_properties(**overrides) -> dict:
         "JobStatus": "IN PROGRESS",
         "OutputPath": run_folder(),
         "InputPath": INPUT_PATH,
+        # What it needs to start the job, should Personalize not have accepted it yet.
+        "SolutionVersionArn": SOLUTION_VERSION_ARN,
+        "RoleArn": ROLE_ARN,
+        "NumResults": "25",
         "Extension": "1",
         "TimeoutSeconds": "3480",
         "TotalTimeoutSeconds": "10800",

@@ -97,10 +97,15 @@ def test_retried_create_adopts_the_job_the_first_attempt_started(make_handler, p
 
 
 @pytest.mark.parametrize(
-    ("code", "status"), [("LimitExceededException", 400), ("ThrottlingException", 400), ("InternalServerError", 500)]
+    ("code", "status", "event"),
+    [
+        ("LimitExceededException", 400, "job_queued"),
+        ("ThrottlingException", 400, "job_deferred"),
+        ("InternalServerError", 500, "job_deferred"),
+    ],
 )
 def test_create_refused_for_now_is_deferred_to_is_complete(
-    make_handler, personalize_stub, s3_stub, capsys, code, status
+    make_handler, personalize_stub, s3_stub, capsys, code, status, event
 ):
     stub_input_found(s3_stub)
     _create_fails(personalize_stub, code, status)
@@ -108,18 +113,65 @@ def test_create_refused_for_now_is_deferred_to_is_complete(
     result = make_handler(create_event()).on_event()
 
     assert result == {"PhysicalResourceId": ARN, "StartedAt": START_TIME}
-    assert _logged(capsys)[-1]["event"] == "job_deferred"
+    assert _logged(capsys)[-1]["event"] == event
+
+
+QUEUE_PLACE = {"Lane": "2", "Lanes": "5", "Position": "3", "After": "Shop/Nightly7"}
+
+
+def test_a_job_refused_at_the_quota_is_logged_as_queued_once_with_its_place(
+    make_handler, personalize_stub, s3_stub, clock, capsys
+):
+    stub_input_found(s3_stub)
+    _create_fails(personalize_stub, "LimitExceededException")
+    event = create_event(properties(Queue=QUEUE_PLACE))
+    make_handler(event).on_event()
+    _describe_fails(personalize_stub, "ResourceNotFoundException")  # at 0 s: on_event asked already
+    assert make_handler(_started(event)).is_complete() == NOT_COMPLETE
+    clock.now = START_TIME + 30  # refused again, then the job starts
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    _create_fails(personalize_stub, "LimitExceededException")
+    assert make_handler(_started(event)).is_complete() == NOT_COMPLETE
+    clock.now = START_TIME + 60
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
+    assert make_handler(_started(event)).is_complete() == NOT_COMPLETE
+
+    place = {"lane": 2, "lanes": 5, "position": 3, "after": "Shop/Nightly7"}
+    assert _logged(capsys) == [
+        {
+            "event": "job_queued",
+            "jobArn": ARN,
+            "reason": "waiting for a Personalize slot (LimitExceededException: LimitExceededException message)",
+            "queue": place,
+        },
+        {"event": "job_started", "jobArn": ARN, "queue": place},
+    ]
+
+
+def test_the_first_job_of_a_lane_logs_no_place(make_handler, personalize_stub, s3_stub, capsys):
+    stub_input_found(s3_stub)
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
+
+    make_handler(create_event(properties(Queue={"Lane": "1", "Lanes": "5", "Position": "1"}))).on_event()
+
+    assert _logged(capsys) == [{"event": "job_started", "jobArn": ARN}]
 
 
 def test_deferred_create_is_retried_by_is_complete_until_it_runs(
     make_handler, personalize_stub, s3_stub, events_stub, clock
 ):
     waiting = _started(create_event())
+    # The check right after on_event: on_event's Create was this poll's, no second one.
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    assert make_handler(waiting).is_complete() == NOT_COMPLETE
+
+    clock.now = START_TIME + 30
     _describe_fails(personalize_stub, "ResourceNotFoundException")
     _create_fails(personalize_stub, "LimitExceededException")
     assert make_handler(waiting).is_complete() == NOT_COMPLETE
 
-    clock.now = START_TIME + 30
+    clock.now = START_TIME + 60
     _describe_fails(personalize_stub, "ResourceNotFoundException")
     personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
     assert make_handler(waiting).is_complete() == NOT_COMPLETE
@@ -135,7 +187,9 @@ def test_a_job_waiting_an_hour_for_a_slot_asks_to_be_created_once_per_poll_inter
     make_handler, personalize_stub, clock, poll_interval, polls
 ):
     waiting = _started(create_event(properties(PollIntervalSeconds=str(poll_interval))))
-    for _ in range(polls):  # the fixture fails the test if any is left, or one more is asked for
+    # The poll at 0 s only describes: on_event's Create, just before, was that poll's.
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    for _ in range(polls - 1):  # the fixture fails the test if any is left, or one more is asked for
         _describe_fails(personalize_stub, "ResourceNotFoundException")
         _create_fails(personalize_stub, "LimitExceededException")
 
@@ -144,7 +198,8 @@ def test_a_job_waiting_an_hour_for_a_slot_asks_to_be_created_once_per_poll_inter
         assert make_handler(waiting).is_complete() == NOT_COMPLETE
 
 
-def test_create_retried_by_is_complete_accepts_a_job_that_exists(make_handler, personalize_stub):
+def test_create_retried_by_is_complete_accepts_a_job_that_exists(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 30
     _describe_fails(personalize_stub, "ResourceNotFoundException")
     _create_fails(personalize_stub, "ResourceAlreadyExistsException")
 
@@ -309,8 +364,14 @@ def test_timeout_of_a_job_never_created_says_so(make_handler, personalize_stub, 
     _describe_fails(personalize_stub, "ResourceNotFoundException")
 
     # No create is queued: after the timeout a late job would only run unseen.
-    with pytest.raises(TimeoutError, match=rf"{ARN} was never created within 3600 s: .*LimitExceededException"):
+    with pytest.raises(TimeoutError) as raised:
         make_handler(_started(create_event())).is_complete()
+
+    assert str(raised.value).startswith(
+        f"Batch inference job {ARN} never started within 3600 s: Personalize refused to create it at every try "
+        "(LimitExceededException: the Region's quota of jobs of this kind pending or in progress at a time was full"
+    )
+    assert "deploy again once the running jobs have finished, or ask for a higher quota" in str(raised.value)
 
 
 def test_timeout_while_describe_is_throttled_still_fails(make_handler, personalize_stub, clock):
@@ -579,22 +640,15 @@ def test_a_chained_job_resource_keeps_waiting_before_its_share_end(make_handler,
     assert make_handler(_started(create_event(properties(**CHAINED)))).is_complete() == NOT_COMPLETE
 
 
-def test_a_job_never_created_within_the_first_share_of_a_chained_wait_says_waiting_longer_does_not_help(
-    make_handler, personalize_stub, clock
+def test_a_job_never_created_within_the_first_share_of_a_chained_wait_is_handed_over_queued(
+    make_handler, personalize_stub, clock, capsys
 ):
     clock.now = START_TIME + 3480
     _describe_fails(personalize_stub, "ResourceNotFoundException")
 
-    # Nothing to hand over: no create is queued, and the next extension must not get a job that may never exist.
-    with pytest.raises(TimeoutError) as raised:
-        make_handler(_started(create_event(properties(**CHAINED)))).is_complete()
-
-    message = str(raised.value)
-    assert message.startswith(
-        f"Batch inference job {ARN} was never created within 3480 s (a longer timeout does not help: "
-        "the job must start within its resource's first share): Personalize kept deferring it (LimitExceededException"
-    )
-    assert "deploy again once the running jobs have finished" in message
+    # No create at the share's end: the next wait extension goes on asking.
+    assert make_handler(_started(create_event(properties(**CHAINED)))).is_complete() == _completed("QUEUED")
+    assert _logged(capsys)[-1] == {"event": "wait_continued", "jobArn": ARN, "status": "QUEUED", "waitedSeconds": 3480}
 
 
 @pytest.mark.parametrize("status", ["PENDING", "CREATE PENDING", "CREATE IN_PROGRESS", "IN PROGRESS"])
@@ -618,7 +672,8 @@ def test_without_waiting_a_failed_job_still_fails_the_deploy(make_handler, perso
         make_handler(_started(create_event(properties(Wait="false")))).is_complete()
 
 
-def test_without_waiting_a_deferred_job_is_created_again_and_not_complete_yet(make_handler, personalize_stub):
+def test_without_waiting_a_deferred_job_is_created_again_and_not_complete_yet(make_handler, personalize_stub, clock):
+    clock.now = START_TIME + 30
     _describe_fails(personalize_stub, "ResourceNotFoundException")
     personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, minimal_request())
 
@@ -634,8 +689,9 @@ def test_without_waiting_a_deferred_job_is_created_again_and_not_complete_yet(ma
         (properties(**CHAINED), properties(**{**CHAINED, "OnTimeout": "Fail"})),
         (properties(), properties(Wait="false")),
         (properties(Wait="false"), properties(Wait="true")),
+        (properties(Queue={"Lane": "1", "Lanes": "5", "Position": "1"}), properties(Queue=QUEUE_PLACE)),
     ],
-    ids=["to-chained", "from-chained", "total", "on-timeout", "no-wait", "wait-again"],
+    ids=["to-chained", "from-chained", "total", "on-timeout", "no-wait", "wait-again", "queue-place"],
 )
 def test_update_of_how_long_or_whether_to_wait_starts_no_job_and_calls_nothing(make_handler, old, new):
     # Every Stubber (Personalize, S3, CloudFormation) holds nothing: a create or any other call would fail.

@@ -301,6 +301,67 @@ def test_a_job_unknown_to_personalize_fails_even_at_the_share_end(make_wait_hand
         make_wait_handler(_waiting()).is_complete()
 
 
+def _create_fails(personalize_stub, code: str) -> None:
+    personalize_stub.add_client_error(
+        "create_batch_inference_job", code, f"{code} message", 400, expected_params=_REQUEST
+    )
+
+
+# The request the job's resource would send: the extension names the job after its ARN and
+# writes into the run folder it was handed.
+_REQUEST = {
+    "jobName": NAME,
+    "solutionVersionArn": SOLUTION_VERSION_ARN,
+    "jobInput": {"s3DataSource": {"path": wait_properties()["InputPath"]}},
+    "jobOutput": {"s3DataDestination": {"path": run_folder()}},
+    "roleArn": wait_properties()["RoleArn"],
+    "numResults": 25,
+}
+
+
+@pytest.mark.parametrize("handed_status", ["QUEUED", "UNKNOWN"])
+def test_a_job_never_accepted_is_created_by_the_extension_once_per_poll(
+    make_wait_handler, personalize_stub, clock, capsys, handed_status
+):
+    waiting = _waiting(wait_properties(JobStatus=handed_status))
+    clock.now = START_TIME + 60
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    _create_fails(personalize_stub, "LimitExceededException")
+    assert make_wait_handler(waiting).is_complete() == NOT_COMPLETE
+    clock.now = START_TIME + 90  # between poll ticks: no call
+    assert make_wait_handler(waiting).is_complete() == NOT_COMPLETE
+
+    clock.now = START_TIME + 120
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    personalize_stub.add_response("create_batch_inference_job", {"batchInferenceJobArn": ARN}, _REQUEST)
+    assert make_wait_handler(waiting).is_complete() == NOT_COMPLETE
+
+    assert _logged(capsys) == [{"event": "job_started", "jobArn": ARN, "startedBy": "NightlyRecommendationsWait1"}]
+
+
+def test_a_job_still_not_accepted_at_the_share_end_is_handed_on_queued(make_wait_handler, personalize_stub, clock):
+    clock.now = START_TIME + 3480
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+
+    assert make_wait_handler(_waiting(wait_properties(JobStatus="QUEUED"))).is_complete() == _data("QUEUED")
+
+
+def test_a_job_never_accepted_by_the_last_share_end_fails_saying_it_never_started(
+    make_wait_handler, personalize_stub, events_stub, clock
+):
+    clock.now = START_TIME + 360
+    _describe_fails(personalize_stub, "ResourceNotFoundException")
+    stub_event_put(events_stub, "Personalize Batch Job Failed")
+
+    with pytest.raises(TimeoutError) as raised:
+        make_wait_handler(_waiting(wait_properties(JobStatus="QUEUED", **LAST_EXTENSION))).is_complete()
+
+    assert str(raised.value).startswith(
+        f"Batch inference job {ARN} never started within 10800 s: Personalize refused to create it at every try "
+        "(LimitExceededException"
+    )
+
+
 def test_describe_refused_for_now_polls_again_before_the_share_end(make_wait_handler, personalize_stub, clock):
     clock.now = START_TIME + 60
     _describe_fails(personalize_stub, "ThrottlingException")

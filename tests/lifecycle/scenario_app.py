@@ -29,6 +29,10 @@ TEAM_DATA_BUCKET = "team-data"
 TEAM_RESULTS_BUCKET = "team-results"
 TEAM_RESULTS_PREFIX = "personalize/nightly/"
 SIX = 6
+SEVEN = 7
+TWELVE = 12
+QUEUE_TIMEOUTS = {"TwelveLong": cdk.Duration.hours(3), "SevenJobs": cdk.Duration.hours(4)}
+"""The timeouts of the queue stacks' jobs (see _add_queue_stacks)."""
 FIVE = 5
 FOLDER_STACK = "FolderInput"
 FOLDER_FILES = {
@@ -131,6 +135,7 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
         if not changed:
             _add_long_wait_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
             _add_checked_stack(app, kind, inputs_dir / kind.name / kind.input_name)
+            _add_queue_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
     folder = inputs_dir / "folder"
     for name, lines in (CHANGED_FOLDER_FILES if changed else FOLDER_FILES).items():
         _write(folder / name, lines)
@@ -221,6 +226,24 @@ def _add_checked_stack(app: cdk.App, kind: ScenarioKind, records_file: Path) -> 
     cdk.CfnOutput(stack, "Results", value=job.output_s3_uri)
     cdk.CfnOutput(stack, "Records", value=job.record_count)
     cdk.CfnOutput(stack, "Errors", value=job.error_count)
+
+
+def _add_queue_stacks(app: cdk.App, kind: ScenarioKind, records_file: Path) -> None:
+    """Many jobs of one kind in one stack, all on one input file: TwelveLong (12 jobs, timeout 3 h
+    each) and SevenJobs (7 jobs, timeout 4 h: long enough to wait for slots taken outside)."""
+    for name, count, timeout in (
+        ("TwelveLong", TWELVE, QUEUE_TIMEOUTS["TwelveLong"]),
+        ("SevenJobs", SEVEN, QUEUE_TIMEOUTS["SevenJobs"]),
+    ):
+        stack = cdk.Stack(app, kind.stack(name))
+        for number in range(1, count + 1):
+            kind.job_class(
+                stack,
+                f"Job{number}",
+                solution_version_arn=kind.solution_version_arn,
+                input=BatchInput.from_asset(str(records_file)),
+                timeout=timeout,
+            )
 
 
 def _run_named_job(

@@ -189,14 +189,16 @@ def test_throttled_status_polls_do_not_fail_the_deploy(single_job, deployment, e
 
 
 def test_service_errors_on_create_defer_the_job_without_failing(single_job, deployment, emulator):
-    emulator.faults.server_error(single_job.kind.create_operation, times=4, status=503)  # every attempt of one call
+    # Create is sent once per try, never retried by botocore: on_event's and the next three polls' fail.
+    emulator.faults.server_error(single_job.kind.create_operation, times=4, status=503)
     stack = deployment(single_job.stack.name)
 
     result = stack.deploy(single_job.stack, single_job.parameters)
 
     assert result.status == "CREATE_COMPLETE", result.failure_reasons()
     assert len(emulator.jobs()) == 1
-    assert len(_logged(stack, "job_deferred")) == 1
+    assert len(_logged(stack, "job_deferred")) == 4
+    assert len([r for r in emulator.requests if r.operation == single_job.kind.create_operation]) == 5
 
 
 def test_a_job_past_the_timeout_fails_with_its_arn_not_a_generic_timeout(single_job, deployment, emulator, clock):
@@ -371,17 +373,27 @@ def test_changing_only_tags_retags_the_job_without_running_another(kind, scenari
 # Many jobs, and where the input and output live
 
 
-def test_six_jobs_in_one_stack_queue_behind_the_quota_and_all_finish(kind, scenario_stack, deployment, emulator):
-    stack = deployment(kind.stack("SixJobs"))
+def test_six_jobs_in_one_stack_queue_in_five_lanes_and_all_finish(kind, scenario_stack, deployment, emulator):
+    artifact = scenario_stack(kind.stack("SixJobs"))
+    stack = deployment(artifact.name)
 
-    result = stack.deploy(scenario_stack(kind.stack("SixJobs")))
+    result = stack.deploy(artifact)
 
     assert result.status == "CREATE_COMPLETE", result.failure_reasons()
-    jobs = emulator.jobs()
-    assert len(jobs) == SIX and {job.status for job in jobs} == {"ACTIVE"}
+    jobs = {job.name.split("-")[0]: job for job in emulator.jobs()}
+    assert len(jobs) == SIX and {job.status for job in jobs.values()} == {"ACTIVE"}
     assert emulator.peak_concurrency_of(kind.arn_resource_type) == 5
-    assert any(r.error_code == "LimitExceededException" for r in emulator.requests)
-    assert _logged(stack, "job_deferred")
+    # Job6 waits in Job1's lane: its resource starts once Job1's has completed, and Personalize
+    # never refuses a Create of this stack's.
+    first_done = next(
+        e.at for e in result.events if e.logical_id == _job_resource(artifact, "Job1") and e.status == "CREATE_COMPLETE"
+    )
+    assert jobs["Job6"].created_at == first_done >= jobs["Job1"].last_updated_at
+    assert not any(r.error_code == "LimitExceededException" for r in emulator.requests)
+    creates = [r for r in emulator.requests if r.operation == kind.create_operation]
+    assert len(creates) == SIX
+    (started,) = [record for record in _logged(stack, "job_started") if record["jobArn"] == jobs["Job6"].arn]
+    assert started["queue"] == {"lane": 1, "lanes": 5, "position": 2, "after": f"{artifact.name}/Job1"}
 
 
 def test_inference_and_segment_jobs_count_against_separate_quotas(scenario_stack, deployment, emulator):
@@ -400,14 +412,17 @@ def test_inference_and_segment_jobs_count_against_separate_quotas(scenario_stack
 
 
 def test_rollback_sends_every_job_a_harmless_delete(kind, scenario_stack, deployment, emulator, clock):
-    # Job 3 fails while the others run or wait for a slot: CloudFormation cancels and rolls back.
+    # Job 3 fails while the others run or wait in their lane: CloudFormation cancels and rolls back.
     emulator.faults.fail_jobs("Solution version is not active", name_prefix="Job3")
     stack = deployment(kind.stack("SixJobs"))
 
     result = stack.deploy(scenario_stack(kind.stack("SixJobs")))
 
     assert result.status == "ROLLBACK_COMPLETE"
-    job_resources = [_job_resource(scenario_stack(kind.stack("SixJobs")), f"Job{n}") for n in range(1, SIX + 1)]
+    *job_resources, sixth = [_job_resource(scenario_stack(kind.stack("SixJobs")), f"Job{n}") for n in range(1, SIX + 1)]
+    # Job6 waited in Job1's lane: the stack failed before its turn, so it got no request at all.
+    assert [req for req, _ in stack.requests if req["LogicalResourceId"] == sixth] == []
+    assert not any(job.name.startswith("Job6") for job in emulator.jobs())
     deletes = {lid: stack.last_request(lid, "Delete") for lid in job_resources}
     invented = [
         lid for lid, req in deletes.items() if req["PhysicalResourceId"].startswith(f"{kind.stack('SixJobs')}-")

@@ -423,7 +423,7 @@ def test_without_waiting_a_job_deferred_at_the_quota_ends_the_deploy_once_accept
     job = emulator.jobs()[-1]
     assert job.name.startswith("Nightly-") and job.status == "PENDING"
     assert job.created_at >= started + PENDING_SECONDS  # accepted once the others had failed
-    assert _logged(stack, "job_deferred")
+    assert _logged(stack, "job_queued")
     ended = _event_at(result, chain.job, "CREATE_COMPLETE")
     assert job.created_at <= ended <= job.created_at + POLL_INTERVAL + QUERY_INTERVAL
     last = _describes(emulator, kind)[-1]
