@@ -12,7 +12,7 @@ from .driver.stack_deployment import StackDeployment
 from .emulator import JobTimings, PersonalizeEmulator
 from .example_app import synth_example_app
 from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, moto_server
-from .scenario_app import synth_scenarios
+from .scenario_app import KINDS, ScenarioKind, synth_scenarios
 from .virtual_clock import VirtualClock
 
 
@@ -61,6 +61,13 @@ def scenario_stack(scenario_assemblies):
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock()
+
+
+@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
+def kind(request: pytest.FixtureRequest) -> ScenarioKind:
+    """Each job kind, for the tests that take ``kind``: one run per kind."""
+    kind: ScenarioKind = request.param
+    return kind
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from .local_aws import SOLUTION_VERSION_ARN, client
 from .scenario_app import (
     FIVE,
     INFERENCE,
-    KINDS,
     SEGMENT,
     SIX,
     TEAM_DATA_BUCKET,
@@ -63,11 +62,6 @@ def _job_resource(stack: StackArtifact, construct_id: str = "Nightly") -> str:
         and resource["Type"].startswith("Custom::PersonalizeBatch")
         and logical_id.startswith(construct_id)
     )
-
-
-@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
-def kind(request) -> ScenarioKind:
-    return request.param
 
 
 @pytest.fixture

@@ -13,12 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from .local_aws import ACCOUNT_ID, REGION, client
-from .scenario_app import KINDS, ScenarioKind
-
-
-@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
-def kind(request) -> ScenarioKind:
-    return request.param
+from .scenario_app import KINDS
 
 
 def _handler_personalize(stack, aws_endpoint: str, emulator):

@@ -17,7 +17,7 @@ from .adjustable_timings import PENDING_SECONDS, AdjustableTimings
 from .driver.cloud_assembly import StackArtifact
 from .driver.stack_deployment import DeployResult, StackDeployment
 from .local_aws import ACCOUNT_ID, REGION, client
-from .scenario_app import INFERENCE, KINDS, RUN_NAME_PARAMETER, ScenarioKind
+from .scenario_app import INFERENCE, RUN_NAME_PARAMETER, ScenarioKind
 
 POLL_INTERVAL = 60  # the construct's default poll_interval
 QUERY_INTERVAL = 10  # the provider's query_interval
@@ -30,11 +30,6 @@ HOUR = 3600
 def job_timings() -> AdjustableTimings:
     """Overrides conftest.py's: the emulator of each test here runs jobs on these timings."""
     return AdjustableTimings()
-
-
-@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
-def kind(request) -> ScenarioKind:
-    return request.param
 
 
 @dataclass(frozen=True)

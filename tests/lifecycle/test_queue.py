@@ -14,7 +14,7 @@ import pytest
 
 from .adjustable_timings import AdjustableTimings
 from .outside_jobs import OUTSIDE_PREFIX, hold_slots
-from .scenario_app import KINDS, SEVEN, TWELVE, ScenarioKind
+from .scenario_app import SEVEN, TWELVE, ScenarioKind
 
 POLL_INTERVAL = 60  # the construct's default poll_interval
 QUERY_INTERVAL = 10
@@ -26,11 +26,6 @@ HOUR = 3600
 def job_timings() -> AdjustableTimings:
     """Overrides conftest.py's: the emulator of each test here runs jobs on these timings."""
     return AdjustableTimings()
-
-
-@pytest.fixture(params=KINDS, ids=[kind.name for kind in KINDS])
-def kind(request) -> ScenarioKind:
-    return request.param
 
 
 def _outside_jobs(emulator, clock, job_timings, aws_endpoint, kind: ScenarioKind, count: int, minutes: float) -> float:
