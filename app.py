@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Example app: one stack with one batch inference job on the sample input in example_input/
-(and, commented out, a batch segment job).
+"""Example app: one stack with one batch inference job on the sample input in example_input/, run
+at deploy time and again every night at 02:00 UTC (and, commented out, a batch segment job).
 
 The solution version ARN comes from context (``cdk deploy -c solution_version_arn=arn:...``);
 without it, from the stack parameter ``SolutionVersionArn``, so ``cdk synth`` works offline.
@@ -8,6 +8,7 @@ without it, from the stack parameter ``SolutionVersionArn``, so ``cdk synth`` wo
 
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -67,6 +68,9 @@ class ExampleStack(cdk.Stack):
             # `cdk deploy` waits up to 3 hours here (12 at most) and fails naming the job after that.
             timeout=cdk.Duration.hours(3),
             server_access_logs_bucket=access_logs,
+            # Nightly: each run gets its own job, run folder, results check, manifest update and
+            # completion event. schedule_enabled=False would deploy the schedule paused.
+            schedule=scheduler.ScheduleExpression.cron(minute="0", hour="2", time_zone=cdk.TimeZone.ETC_UTC),
         )
         cdk.CfnOutput(self, "JobArn", value=job.job_arn)
         cdk.CfnOutput(self, "Recommendations", value=job.output_s3_uri)

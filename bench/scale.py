@@ -1,7 +1,8 @@
 """Scale: many jobs in one stack sharing one input bucket, one output bucket and one role. What
 each extra job adds (resources, Lambda functions, synth time) and how many jobs fit one stack
-before a CloudFormation, S3 or IAM limit is hit: jobs with the default one-hour timeout, and
-jobs that wait up to 12 hours, each of them its own resource and 12 wait extensions."""
+before a CloudFormation, S3 or IAM limit is hit: jobs with the default one-hour timeout,
+jobs that wait up to 12 hours, each of them its own resource and 12 wait extensions, and jobs with a
+schedule (a schedule each, one state machine per stack)."""
 
 import math
 import re
@@ -21,6 +22,8 @@ TIME_RATIO_TARGET = 2.0
 LONG_TIMEOUT_HOURS = 12
 LONG_SIZES = (1, 10)
 RESOURCES_PER_LONG_JOB_TARGET = 13  # the job's resource and 12 wait extensions of 58 minutes
+SCHEDULED_SIZES = (1, 10)
+RESOURCES_PER_SCHEDULED_JOB_TARGET = RESOURCES_PER_JOB_TARGET + 1  # and its schedule
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,47 @@ def measure(runs: int) -> list[Row]:
         ),
         Row("Scale: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),
         *_long_timeout_rows(),
+        *_scheduled_rows(probes),
+    ]
+
+
+def _scheduled_rows(unscheduled: dict[int, Probe]) -> list[Row]:
+    """Jobs with a schedule: what the first adds to a stack, what each further one adds (not timed)."""
+
+    def usage(jobs: int) -> StackUsage:
+        return _synth_usage(jobs, scheduled=True)[1]
+
+    probes = {}
+    for jobs in SCHEDULED_SIZES:
+        progress(f"scale: {jobs} scheduled jobs")
+        probes[jobs] = Probe(usage(jobs))
+    first, last = SCHEDULED_SIZES[0], SCHEDULED_SIZES[-1]
+    per_job = (probes[last].usage.resources - probes[first].usage.resources) / (last - first)
+    template_per_job = (probes[last].usage.usage[TEMPLATE.name] - probes[first].usage.usage[TEMPLATE.name]) / (
+        last - first
+    )
+    functions = [probes[jobs].usage.lambda_functions for jobs in SCHEDULED_SIZES]
+    largest = _largest_fitting(probes, usage, what="scheduled jobs")
+    label = "Scale, scheduled"
+    return [
+        Row(
+            f"{label}: resources the stack's first scheduled job adds beyond an unscheduled one",
+            str(probes[first].usage.resources - unscheduled[first].usage.resources),
+        ),
+        judged(
+            f"{label}: resources per extra scheduled job (R{last}-R{first})/{last - first}",
+            f"{per_job:.2f}",
+            f"<= {RESOURCES_PER_SCHEDULED_JOB_TARGET} (job + its schedule)",
+            per_job <= RESOURCES_PER_SCHEDULED_JOB_TARGET,
+        ),
+        judged(
+            f"{label}: Lambda functions at {' / '.join(map(str, SCHEDULED_SIZES))} jobs",
+            " / ".join(map(str, functions)),
+            f"= {unscheduled[first].usage.lambda_functions} (as without a schedule)",
+            set(functions) == {unscheduled[first].usage.lambda_functions},
+        ),
+        Row(f"{label}: template bytes per extra scheduled job", f"{template_per_job:,.0f}"),
+        Row(f"{label}: most jobs in one stack", f"{largest} (at {largest + 1}: {probes[largest + 1].why_not()})"),
     ]
 
 
@@ -130,12 +174,12 @@ def _long_timeout_rows() -> list[Row]:
     ]
 
 
-def _synth_usage(jobs: int, timeout_hours: int | None = None) -> tuple[float, StackUsage]:
-    """Synthesize the scale app with this many jobs (and this timeout, if given): the seconds it
-    took and what its stack uses."""
-    timeout = [] if timeout_hours is None else [str(timeout_hours)]
+def _synth_usage(jobs: int, timeout_hours: int | None = None, *, scheduled: bool = False) -> tuple[float, StackUsage]:
+    """Synthesize the scale app with this many jobs (and this timeout, if given; each with a
+    schedule if `scheduled`): the seconds it took and what its stack uses."""
+    options = ([] if timeout_hours is None else [str(timeout_hours)]) + (["--scheduled"] if scheduled else [])
     with tempfile.TemporaryDirectory(prefix=f"bench-scale-{jobs}-") as outdir:
-        elapsed = synth([*python_app("bench.scale_app"), str(jobs), *timeout], Path(outdir))
+        elapsed = synth([*python_app("bench.scale_app"), str(jobs), *options], Path(outdir))
         return elapsed, stack_usage(Path(outdir))
 
 

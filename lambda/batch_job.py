@@ -57,7 +57,7 @@ class BatchJobHandler(ResourceHandler):
             return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
         # Fail the deploy that brings a bad wait setting or tag, not a later one that starts a job.
         recheck_job_props(self._properties, self.kind, self._event["StackId"])
-        WaitPlan.from_properties(self._properties)
+        self._wait_plan()
         self._retag_job()
         return {"PhysicalResourceId": self._event["PhysicalResourceId"]}
 
@@ -101,7 +101,7 @@ class BatchJobHandler(ResourceHandler):
         )
         request = self._request(name, self._run_folder(name))
         # A bad wait setting would otherwise fail the first is_complete, after the job has started.
-        WaitPlan.from_properties(self._properties)
+        self._wait_plan()
         check_input(self._s3, request["jobInput"]["s3DataSource"]["path"])
         arn = job_arn(self._event["StackId"], self.kind.arn_resource_type, request["jobName"])
         self._submit(request, arn, announce_queued=True, **self._queue_place())
@@ -156,10 +156,17 @@ class BatchJobHandler(ResourceHandler):
             return
         log_job_event("job_started", arn, **log)
 
+    def _wait_plan(self) -> WaitPlan:
+        # A scheduled run has no CloudFormation hour to share out: it waits the job's whole timeout.
+        if "ScheduledTime" in self._event:
+            return WaitPlan.for_scheduled_run(self._properties)
+        return WaitPlan.from_properties(self._properties)
+
     def _queue_place(self) -> dict[str, object]:
         """Where the job waited in its stack's queue, for the log: only when it followed another job."""
         place = self._properties.get(Property.QUEUE) or {}
-        if QueuePlace.AFTER not in place:
+        # A scheduled run queues at Personalize's quota only: its deploy-time lane does not apply.
+        if QueuePlace.AFTER not in place or "ScheduledTime" in self._event:
             return {}
         return {
             "queue": {
@@ -196,7 +203,7 @@ class BatchJobHandler(ResourceHandler):
             describe=lambda arn: self.describe(self._personalize, arn),
             clock=self._clock,
             query_interval_seconds=self._query_interval_seconds,
-            plan=WaitPlan.from_properties(self._properties),
+            plan=self._wait_plan(),
             output_path=folder,
             finish=self._run_finish(folder),
         )
@@ -220,7 +227,7 @@ class BatchJobHandler(ResourceHandler):
         Any resource of the job's chain may do it: the job's own, or a wait extension after it
         (`folder` its run folder, `log` what the start's log line adds). `asked_at_start`: the
         resource's on_event sent a Create already, which stands for the poll at 0 s."""
-        plan = WaitPlan.from_properties(self._properties)
+        plan = self._wait_plan()
         if not share_over:
             # The provider's first is_complete follows on_event at once: one Create per poll, not two.
             if not (asked_at_start and self._clock() - float(self._event["StartedAt"]) < self._query_interval_seconds):

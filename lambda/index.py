@@ -1,7 +1,10 @@
-"""Lambda entry points of the custom resource Provider: on_event and is_complete.
+"""Lambda entry points of the custom resource Provider, on_event and is_complete, and of scheduled runs.
 
-Both pick the handler class by the event's ResourceType. The AWS clients are created on the
-first event, not at import, so a cold start that only imports this module stays cheap.
+Both pick the handler class by the event's ResourceType. The is_complete function also serves the
+stack's scheduled-runs state machine (`scheduled_run`): one function for both, not one more per stack.
+
+The AWS clients are created on the first event, not at import, so a cold start that only imports
+this module stays cheap.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import boto3
 from batch_input_copy import BatchInputCopyHandler
@@ -25,6 +28,7 @@ from job_handlers import BY_RESOURCE_TYPE
 from provider_event import IsCompleteResponse, LambdaContext, OnEventResponse, ResourceEvent
 from resource_handler import ResourceHandler
 from run_finish import CheckBudget
+from scheduled_run import ScheduledRunEvent, ScheduledRunState, run_step
 
 if TYPE_CHECKING:  # the stubs are a development requirement; the Lambda runtime has only boto3
     from botocore.client import BaseClient
@@ -55,11 +59,20 @@ def on_event(event: ResourceEvent, context: LambdaContext) -> OnEventResponse:
     return _handler(event).on_event()
 
 
-def is_complete(event: ResourceEvent, context: LambdaContext) -> IsCompleteResponse:
+def is_complete(
+    event: ResourceEvent | ScheduledRunEvent, context: LambdaContext
+) -> IsCompleteResponse | ScheduledRunState:
+    if "ScheduledRun" in event:
+        return scheduled_run(cast("ScheduledRunEvent", event), context)
     return _handler(event).is_complete()
 
 
-def _handler(event: ResourceEvent) -> ResourceHandler:
+def scheduled_run(event: ScheduledRunEvent, context: LambdaContext) -> ScheduledRunState:
+    """One step of a scheduled run, as the stack's scheduled-runs state machine sends it."""
+    return run_step(event, _handler)
+
+
+def _handler(event: ResourceEvent, query_interval_seconds: float | None = None) -> ResourceHandler:
     resource_type = event.get("ResourceType")
     handler_class = _HANDLERS.get(resource_type)
     if handler_class is None:
@@ -72,7 +85,7 @@ def _handler(event: ResourceEvent) -> ResourceHandler:
         cloudformation=_client("cloudformation"),
         events=_client("events"),
         clock=time.time,
-        query_interval_seconds=_query_interval_seconds(),
+        query_interval_seconds=query_interval_seconds or _query_interval_seconds(),
         check_budget=CheckBudget(
             bytes_per_call=_positive_integer(_CHECK_BYTES_VARIABLE, _UNBOUNDED_BYTES),
             seconds_per_call=_CHECK_SECONDS_PER_CALL,

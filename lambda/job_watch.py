@@ -77,6 +77,12 @@ class WaitPlan(NamedTuple):
             until_end=boolean(properties, Property.WAIT, default=True),
         )
 
+    @classmethod
+    def for_scheduled_run(cls, properties: ResourceProperties) -> WaitPlan:
+        """A scheduled run waits for the job's end, however long the whole timeout is, in one go."""
+        plan = cls.from_properties(properties)
+        return plan._replace(timeout_seconds=plan.total_timeout_seconds, continues=False, until_end=True)
+
 
 class JobWatch:
     """Reads one job's status on the poll schedule and turns it into an is_complete answer."""

@@ -30,6 +30,8 @@ class ResourceEvent(TypedDict, total=False):
     """is_complete only, from on_event's answer: when on_event started what is_complete waits for."""
     Data: dict[str, Any]
     """is_complete only, from on_event's answer."""
+    ScheduledTime: str
+    """Ours, not the framework's: set only in the events a scheduled run makes (lambda/scheduled_run.py)."""
 
 
 class OnEventResponse(TypedDict, total=False):

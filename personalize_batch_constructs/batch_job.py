@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, NamedTuple, Required, TypedDict, Unpack
+from typing import Any, ClassVar, NamedTuple, Required, TypedDict, Unpack, cast
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from . import completion_events, prop_checks
@@ -22,6 +23,7 @@ from .grant_warnings import warn_about_grants_not_added
 from .handler_contract import contract
 from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .location_overlap import check_results_apart_from_input
+from .scheduled_runs import ScheduledRuns, as_cloudformation_sends
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role
 from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properties, wait_shares
@@ -84,6 +86,13 @@ class BatchJobProps(TypedDict, total=False):
     """The share of failed records, 0 to 1, above which the results check fails the deploy; a run
     with no successful record or fewer output than input records fails whatever it says (default:
     0, any failed record fails the deploy)."""
+    schedule: scheduler.ScheduleExpression
+    """Run the job again on this EventBridge Scheduler schedule, e.g. ``ScheduleExpression.cron(minute="0",
+    hour="2", time_zone=TimeZone.EUROPE_BERLIN)``; each run has its own job name and run folder, the
+    results check, the manifest and the completion events, and waits up to ``timeout`` (default: none,
+    the job runs only when a deploy changes it)."""
+    schedule_enabled: bool
+    """Whether the schedule starts enabled; ``False`` deploys it disabled (default: ``True``)."""
 
 
 class BatchJob(Construct):
@@ -246,6 +255,27 @@ class BatchJob(Construct):
                 if properties.get(key) is not None
             },
         )
+        self.schedule: scheduler.Schedule | None = None
+        """The schedule that runs the job again, with the ``schedule`` prop."""
+        if checked.schedule is not None:
+            runs = ScheduledRuns.of(self, provider)
+            self.schedule = runs.schedule(
+                self,
+                expression=checked.schedule,
+                enabled=checked.schedule_enabled,
+                job_definition={
+                    "ResourceType": self._kind.resource_type,
+                    "LogicalResourceId": Stack.of(self).get_logical_id(
+                        cast(CfnResource, self._resource.node.default_child)
+                    ),
+                    "ResourceProperties": as_cloudformation_sends(
+                        {key: value for key, value in properties.items() if value is not None}
+                    ),
+                },
+                poll_interval_seconds=checked.poll_seconds,
+            )
+            # Runs again "after the deploy-time run": the schedule exists once the deploy's wait is over.
+            self.schedule.node.add_dependency(self._last_resource)
 
     @property
     def job_arn(self) -> str:
@@ -370,6 +400,17 @@ class BatchJob(Construct):
                 at_least_seconds=query_seconds,
                 at_most_seconds=max(query_seconds, timeout_seconds),
             )
+        schedule = props.get("schedule")
+        if schedule is not None and not isinstance(schedule, scheduler.ScheduleExpression):
+            raise ValueError(
+                "schedule must be an aws_scheduler.ScheduleExpression (ScheduleExpression.cron, rate or at), "
+                f"got {schedule!r}"
+            )
+        schedule_enabled = props.get("schedule_enabled", True)
+        if not isinstance(schedule_enabled, bool):
+            raise ValueError(f"schedule_enabled must be True or False, got {schedule_enabled!r}")
+        if "schedule_enabled" in props and schedule is None:
+            raise ValueError("schedule_enabled applies only with a schedule")
         return _CheckedProps(
             name_prefix=name_prefix,
             num_results=None
@@ -386,6 +427,8 @@ class BatchJob(Construct):
             else Token.as_string(max_error_rate)
             if Token.is_unresolved(max_error_rate)
             else str(float(max_error_rate)),
+            schedule=schedule,
+            schedule_enabled=schedule_enabled,
         )
 
 
@@ -397,6 +440,8 @@ class _CheckedProps(NamedTuple):
     wait_shares: list[int]
     max_error_rate: str | None
     output_versions_kept: Duration | None
+    schedule: scheduler.ScheduleExpression | None
+    schedule_enabled: bool
 
 
 def _policy_of(bucket: s3.IBucket) -> Construct | None:

@@ -22,7 +22,7 @@ from constructs import Construct
 from .checkov_acknowledgements import acknowledge_provider_functions, acknowledge_unencrypted_logs, skip_check
 from .handler_contract import contract
 from .job_queue import JobQueue, max_concurrent_jobs
-from .log_encryption import encrypt_log_groups
+from .log_encryption import encrypt_log_group, encrypt_log_groups
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
 from .shared_grants import SharedGrants
@@ -80,12 +80,14 @@ class JobProvider(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self._log_groups: list[logs.LogGroup] = []
-        self._logs_encrypted = False
+        self._logs_key: kms.IKey | None = None
         self.handler_role: iam.Role = self._lambda_role("HandlerRole")
         """The role of the handler functions; each job adds its statements to it."""
         code = lambda_.Code.from_asset(str(_handler_dir()), exclude=["__pycache__", "*.pyc"])
         on_event = self._handler_function("OnEventHandler", "index.on_event", code, Duration.minutes(4))
         is_complete = self._handler_function("IsCompleteHandler", "index.is_complete", code, Duration.minutes(3))
+        self.is_complete_function: lambda_.IFunction = is_complete
+        """The function that polls jobs; the stack's scheduled runs invoke it too."""
 
         framework_roles = (self._lambda_role("FrameworkOnEventRole"), self._lambda_role("FrameworkWaiterRole"))
         self._provider = cr.Provider(
@@ -198,10 +200,17 @@ class JobProvider(Construct):
 
     def encrypt_logs(self, key: kms.IKey, job: Construct) -> None:
         """Encrypt the provider's log groups with the key of the stack's first job that has one."""
-        if self._logs_encrypted:
+        if self._logs_key is not None:
             return
-        self._logs_encrypted = True
+        self._logs_key = key
         encrypt_log_groups(self._log_groups, key, job)
+
+    def add_log_group(self, log_group: logs.LogGroup) -> None:
+        """Treat another log group of the stack's job machinery (the scheduled runs') as the provider's own."""
+        self._log_groups.append(log_group)
+        acknowledge_unencrypted_logs(log_group)
+        if self._logs_key is not None:
+            encrypt_log_group(log_group, self._logs_key)
 
     def grant_input_copy(self, assets: Sequence[s3_assets.Asset], target: s3.IBucket, prefix: str) -> None:
         """Let the handler copy these assets into ``prefix`` of ``target`` and delete what else is there."""
@@ -295,8 +304,7 @@ class JobProvider(Construct):
 
     def _log_group(self, construct_id: str) -> logs.LogGroup:
         log_group = logs.LogGroup(self, construct_id, retention=_LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
-        self._log_groups.append(log_group)
-        acknowledge_unencrypted_logs(log_group)
+        self.add_log_group(log_group)
         return log_group
 
     def _handler_function(

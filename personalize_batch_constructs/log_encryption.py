@@ -26,8 +26,7 @@ def encrypt_log_groups(log_groups: Sequence[logs.LogGroup], key: kms.IKey, job: 
     key depend on its log groups); a key not defined in this app gets a warning on ``job``."""
     stack = Stack.of(log_groups[0])
     for log_group in log_groups:
-        cast(logs.CfnLogGroup, log_group.node.default_child).kms_key_id = key.key_arn
-        withdraw_unencrypted_logs(log_group)
+        encrypt_log_group(log_group, key)
     log_group_arns = stack.format_arn(
         service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
     )
@@ -39,3 +38,9 @@ def encrypt_log_groups(log_groups: Sequence[logs.LogGroup], key: kms.IKey, job: 
     )
     if not key.add_to_resource_policy(statement).statement_added:
         warn_about_key_policy_not_added(job, key, [statement])
+
+
+def encrypt_log_group(log_group: logs.LogGroup, key: kms.IKey) -> None:
+    """Encrypt one log group with a key whose policy ``encrypt_log_groups`` already extended."""
+    cast(logs.CfnLogGroup, log_group.node.default_child).kms_key_id = key.key_arn
+    withdraw_unencrypted_logs(log_group)

@@ -16,6 +16,7 @@ from aws_cdk import aws_events_targets as targets  # noqa: E402
 from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
+from aws_cdk import aws_scheduler as scheduler  # noqa: E402
 from aws_cdk import aws_sqs as sqs  # noqa: E402
 
 from personalize_batch_constructs import (  # noqa: E402
@@ -287,6 +288,45 @@ def build_app(outdir: Path, inputs: Inputs) -> Built:
             output=BatchOutput.to_bucket(bucket, f"out/{name}/"),
             **props,
         )
+
+    # Scheduled runs: two scheduled jobs (one of each kind, one disabled, one past the hour) share one
+    # state machine; a third job has no schedule.
+    stack = built.stacks["Scheduled"] = cdk.Stack(app, "Scheduled")
+    built.jobs["scheduled_nightly"] = job = BatchInferenceJob(
+        stack,
+        "Nightly",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.file)),
+        schedule=scheduler.ScheduleExpression.cron(minute="30", hour="2", time_zone=cdk.TimeZone.EUROPE_BERLIN),
+        timeout=cdk.Duration.hours(3),
+        max_error_rate=0.05,
+        tags={"team": "recs"},
+    )
+    built.constructs["scheduled_completed_rule"] = job.on_completed("Completed")
+    built.jobs["scheduled_weekly"] = BatchSegmentJob(
+        stack,
+        "Weekly",
+        solution_version_arn=SEGMENTATION_VERSION_ARN,
+        input=BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "Audiences", EXTERNAL_BUCKET), "items/"),
+        schedule=scheduler.ScheduleExpression.rate(cdk.Duration.days(7)),
+        schedule_enabled=False,
+        poll_interval=cdk.Duration.minutes(5),
+    )
+    built.jobs["scheduled_none"] = BatchInferenceJob(
+        stack, "OnDeployOnly", solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(inputs.file))
+    )
+
+    # A scheduled job with a key: the scheduled runs' log group is encrypted with it too.
+    stack = built.stacks["ScheduledKeyed"] = cdk.Stack(app, "ScheduledKeyed")
+    key = built.constructs["scheduled_key"] = kms.Key(stack, "Key", enable_key_rotation=True)
+    BatchSegmentJob(
+        stack,
+        "Weekly",
+        solution_version_arn=SEGMENTATION_VERSION_ARN,
+        input=BatchInput.from_asset(str(inputs.file)),
+        encryption_key=key,
+        schedule=scheduler.ScheduleExpression.rate(cdk.Duration.days(7)),
+    )
     return built
 
 

@@ -87,3 +87,18 @@ def test_an_imported_key_encrypts_the_log_groups_and_warns_what_its_policy_needs
         "*", Match.string_like_regexp(".*keyPolicyNotAdded.*")
     )
     assert "logs." in warning.entry.data and IMPORTED_KEY_ARN in warning.entry.data
+
+
+def _scheduled_runs_log_group(template: dict) -> dict:
+    (log_group,) = (g for name, g in _log_groups(template).items() if name.startswith("PersonalizeBatchScheduledRuns"))
+    return log_group
+
+
+def test_the_scheduled_runs_log_group_is_treated_as_the_providers_are(synth):
+    unencrypted = _scheduled_runs_log_group(synth.json["Scheduled"])
+    assert "KmsKeyId" not in unencrypted["Properties"]
+    assert _skipped(unencrypted) == ["CKV_AWS_158"]
+
+    encrypted = _scheduled_runs_log_group(synth.json["ScheduledKeyed"])
+    assert encrypted["Properties"]["KmsKeyId"] == get_att(synth.built.constructs["scheduled_key"])
+    assert "CKV_AWS_158" not in _skipped(encrypted)

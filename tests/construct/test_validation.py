@@ -13,6 +13,7 @@ import pytest
 from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
+from aws_cdk.aws_scheduler import ScheduleExpression
 
 from personalize_batch_constructs import (
     BatchInferenceJob,
@@ -91,6 +92,9 @@ SHARED_BAD_PROPS = [
     ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": Duration.hours(36)}),
     ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": Duration.seconds(0)}),
     ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": 30}),
+    ("schedule", {"schedule": "cron(0 2 * * ? *)"}),
+    ("schedule_enabled", {"schedule_enabled": False}),
+    ("schedule_enabled", {"schedule": ScheduleExpression.rate(Duration.days(1)), "schedule_enabled": "no"}),
 ]
 INFERENCE_BAD_PROPS = [
     ("num_results", {"num_results": 501}),

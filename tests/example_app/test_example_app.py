@@ -186,6 +186,20 @@ def test_example_job_uploads_the_sample_input(synths):
     assert staged.read_bytes() == (REPO_ROOT / "example_input" / "users.json").read_bytes()
 
 
+def test_the_nightly_job_runs_again_every_night_at_two_utc(synths):
+    synth = synths["parameter"]
+    assert synth.returncode == 0, synth.output
+    (schedule,) = [r for r in synth.template["Resources"].values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    properties = schedule["Properties"]
+    assert (properties["ScheduleExpression"], properties["ScheduleExpressionTimezone"]) == (
+        "cron(0 2 * * ? *)",
+        "Etc/UTC",
+    )
+    assert properties["State"] == "ENABLED"
+    machines = [r for r in synth.template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    assert len(machines) == 2  # the Provider's waiter and the scheduled runs'
+
+
 def test_the_commented_segment_job_example_works_once_uncommented(synths):
     synth = synths["segment"]
     assert synth.returncode == 0, synth.output

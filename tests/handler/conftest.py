@@ -98,7 +98,12 @@ def make_handler_of(
 ):
     """Builds a handler of any class for an event, on the stubbed clients and the fake clock."""
 
-    def make(handler_class, event: dict, check_budget: CheckBudget = CHECK_BUDGET):
+    def make(
+        handler_class,
+        event: dict,
+        check_budget: CheckBudget = CHECK_BUDGET,
+        query_interval_seconds: float = QUERY_INTERVAL_SECONDS,
+    ):
         return handler_class(
             event,
             personalize=personalize,
@@ -107,7 +112,7 @@ def make_handler_of(
             cloudformation=cloudformation,
             events=events,
             clock=clock,
-            query_interval_seconds=QUERY_INTERVAL_SECONDS,
+            query_interval_seconds=query_interval_seconds,
             check_budget=check_budget,
         )
 

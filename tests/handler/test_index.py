@@ -214,3 +214,20 @@ def test_a_wait_extension_is_served_through_on_event_and_is_complete(index):
     assert before <= result["StartedAt"] <= time.time()
     completed = index.is_complete({**_wait_event(JobStatus="ACTIVE"), **result}, None)
     assert completed["IsComplete"] is True and completed["Data"]["JobArn"] == ARN
+
+
+def test_a_scheduled_run_step_is_served_through_is_complete_at_its_poll_interval(index, monkeypatch, personalize_stub):
+    # With the Provider's 60 s cadence a poll 45 s in would call nothing; a scheduled run's poll is always due.
+    monkeypatch.setenv("PROVIDER_QUERY_INTERVAL_SECONDS", "60")
+    job = {
+        "ResourceType": "Custom::PersonalizeBatchInferenceJob",
+        "StackId": create_event()["StackId"],
+        "LogicalResourceId": create_event()["LogicalResourceId"],
+        "ResourceProperties": properties(),
+    }
+    run = {"JobArn": ARN, "StartedAt": time.time() - 45, "Done": False}
+    personalize_stub.add_response("describe_batch_inference_job", described_job(ARN, "PENDING"))
+
+    step = {"ScheduledRun": "Poll", "ScheduledTime": "2026-12-02T02:00:00Z", "Job": job, "Run": run}
+
+    assert index.is_complete(step, None) == run

@@ -14,6 +14,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import aws_cdk as cdk  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
+from aws_cdk import aws_scheduler as scheduler  # noqa: E402
 
 from personalize_batch_constructs import (  # noqa: E402
     BatchInferenceJob,
@@ -136,6 +137,7 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
             _add_long_wait_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
             _add_checked_stack(app, kind, inputs_dir / kind.name / kind.input_name)
             _add_queue_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
+            _add_scheduled_stack(app, kind, inputs_dir / kind.name / kind.input_name)
     folder = inputs_dir / "folder"
     for name, lines in (CHANGED_FOLDER_FILES if changed else FOLDER_FILES).items():
         _write(folder / name, lines)
@@ -244,6 +246,22 @@ def _add_queue_stacks(app: cdk.App, kind: ScenarioKind, records_file: Path) -> N
                 input=BatchInput.from_asset(str(records_file)),
                 timeout=timeout,
             )
+
+
+def _add_scheduled_stack(app: cdk.App, kind: ScenarioKind, records_file: Path) -> None:
+    """The Checked stack's job, run again every night at 02:00 UTC."""
+    stack, job = _run_named_job(
+        app,
+        kind,
+        "Scheduled",
+        records_file,
+        max_error_rate=CHECKED_MAX_ERROR_RATE,
+        schedule=scheduler.ScheduleExpression.cron(minute="0", hour="2"),
+    )
+    job.on_completed("Completed")
+    job.on_failed("Failed")
+    cdk.CfnOutput(stack, "JobArn", value=job.job_arn)
+    cdk.CfnOutput(stack, "Results", value=job.output_s3_uri)
 
 
 def _run_named_job(

@@ -53,10 +53,14 @@ class Combination:
     ownership: Ownership
     wait: Wait
     kind: Kind
+    scheduled: bool = False
+    """With a ``schedule``: the stack's scheduled-runs state machine, its role and the schedule's."""
 
     @property
     def stack_name(self) -> str:
-        return "-".join((self.input, self.key, self.ownership, self.wait, self.kind))
+        return "-".join(
+            (self.input, self.key, self.ownership, self.wait, self.kind, *(("Scheduled",) * self.scheduled))
+        )
 
 
 COMBINATIONS: tuple[Combination, ...] = tuple(
@@ -66,4 +70,8 @@ COMBINATIONS: tuple[Combination, ...] = tuple(
         # Only the copy's grants change with the number of files: key and ownership are what vary them.
         *itertools.product(("ManyFiles",), KEYS, OWNERSHIPS, ("Short",), ("Inference",)),
     )
+) + (
+    # A schedule adds the same resources whatever the job: one combination of each kind, not the whole product.
+    Combination("File", "Key", "Given", "Long", "Inference", scheduled=True),
+    Combination("Bucket", "NoKey", "New", "Short", "Segment", scheduled=True),
 )

@@ -24,6 +24,7 @@ from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_lambda as lambda_  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
+from aws_cdk import aws_scheduler as scheduler  # noqa: E402
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob  # noqa: E402
 from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX  # noqa: E402
@@ -89,6 +90,8 @@ def _add_combination(app: cdk.App, combination: Combination, inputs: Inputs, man
     if given:
         props["output"] = BatchOutput.to_bucket(data, "out/")
         props["role"] = iam.Role(stack, "PersonalizeRole", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com"))
+    if combination.scheduled:
+        props["schedule"] = scheduler.ScheduleExpression.cron(minute="0", hour="2")
     if combination.kind == "Inference":
         BatchInferenceJob(stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, **props)
     else:

@@ -237,6 +237,29 @@ class StackDeployment:
         self.requests.append((request, response))
         return response
 
+    # -- what scheduled executions read (driver/scheduled_execution.py) -----------------------
+
+    @property
+    def clock(self) -> VirtualClock:
+        return self._clock
+
+    def resolve(self, value):
+        """A template value as it resolves in the deployed stack."""
+        return self._resolve(value)
+
+    def deployed_template_resource(self, logical_id: str) -> dict:
+        """A deployed resource's definition in the last deployed template."""
+        if logical_id not in self.resources:
+            raise LookupError(f"stack {self.stack_name} has no deployed resource {logical_id}")
+        return self._artifact.resources[logical_id]
+
+    def deployed_template_resource_with_arn(self, arn: str, attribute: str = "Arn") -> dict:
+        return self._resource_with_arn(arn, attribute)
+
+    def function(self, arn: str) -> UserFunction:
+        """The deployed Lambda function with this ARN, run in process like the handlers."""
+        return self._user_function(arn)
+
     def invented_physical_id(self, logical_id: str) -> str:
         """The kind of id CloudFormation makes up when it deletes a resource it never heard back from."""
         suffix = "".join(self._random.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(12))
