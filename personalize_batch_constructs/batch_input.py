@@ -41,8 +41,13 @@ class _BoundInput:
         return f"s3://{self.bucket.bucket_name}/{self.key}"
 
     @property
+    def objects_key(self) -> str:
+        """The input's objects, as the key part of an object ARN: the key, or the folder's ``prefix*``."""
+        return f"{self.key}*" if self.is_folder else self.key
+
+    @property
     def object_arns(self) -> str:
-        return self.bucket.arn_for_objects(f"{self.key}*" if self.is_folder else self.key)
+        return self.bucket.arn_for_objects(self.objects_key)
 
 
 class BatchInput:

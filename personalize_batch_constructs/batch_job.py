@@ -175,8 +175,8 @@ class BatchJob(Construct):
         """The bucket the results are written to."""
 
         output_objects = output_bucket.arn_for_objects(f"{output.prefix}*")
-        grant_bucket_access(self.role, bound_input.bucket, ["s3:GetObject"], bound_input.object_arns)
-        grant_bucket_access(self.role, output_bucket, ["s3:PutObject"], output_objects)
+        grant_bucket_access(self.role, bound_input.bucket, ["s3:GetObject"], bound_input.objects_key, what="inputs")
+        grant_bucket_access(self.role, output_bucket, ["s3:PutObject"], f"{output.prefix}*", what="results")
         grant_key_use(self.role, encryption_key)
         warn_about_grants_not_added(
             self,

@@ -25,7 +25,7 @@ from .job_queue import JobQueue, max_concurrent_jobs
 from .log_encryption import encrypt_log_group, encrypt_log_groups
 from .nag_acknowledgements import acknowledge_wildcards
 from .service_role import PERSONALIZE_PRINCIPAL
-from .shared_grants import SharedGrants
+from .shared_grants import MAX_EXACT_RESOURCES, Named, SharedGrants, bucket_objects
 
 if TYPE_CHECKING:
     from .batch_input import _BoundInput
@@ -151,7 +151,15 @@ class JobProvider(Construct):
             service_role.role_arn,
             conditions={"StringEquals": {"iam:PassedToService": PERSONALIZE_PRINCIPAL}},
         )
-        self._grant_to_handler(["s3:GetObject"], job_input.object_arns)
+        self._grant_to_handler(
+            ["s3:GetObject"],
+            self._bucket_objects(
+                job_input.bucket,
+                "inputs",
+                job_input.objects_key,
+                f"The input check reads (s3:GetObject) the inputs of more than {MAX_EXACT_RESOURCES} jobs in this bucket",
+            ),
+        )
         self._grant_to_handler(["s3:ListBucket"], job_input.bucket.bucket_arn)
         if job_input.is_folder:
             acknowledge_wildcards(
@@ -165,14 +173,36 @@ class JobProvider(Construct):
     ) -> None:
         """Let the handler read a job's run folders, write its check's progress and its manifest,
         and put completion events on the default bus."""
-        run_folders = output_bucket.arn_for_objects(f"{output_prefix}*")
-        progress_objects = output_bucket.arn_for_objects(f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}")
-        self._grant_to_handler(["s3:GetObject"], run_folders)
+        run_folders_key = f"{output_prefix}*"
+        progress_key = f"{output_prefix}*/{contract.PROGRESS_OBJECT_NAME}"
+        run_folders = output_bucket.arn_for_objects(run_folders_key)
+        progress_objects = output_bucket.arn_for_objects(progress_key)
+        checks = f"The results checks of more than {MAX_EXACT_RESOURCES} jobs with output in this bucket"
+        self._grant_to_handler(
+            ["s3:GetObject"],
+            self._bucket_objects(
+                output_bucket, "run folders", run_folders_key, f"{checks} read (s3:GetObject) their run folders"
+            ),
+        )
         self._grant_to_handler(["s3:ListBucket"], output_bucket.bucket_arn)
         # Never the results themselves: only the check's own object in each run folder, and the manifest.
-        self._grant_to_handler(["s3:PutObject"], progress_objects)
         self._grant_to_handler(
-            ["s3:PutObject"], output_bucket.arn_for_objects(f"{output_prefix}{contract.MANIFEST_NAME}")
+            ["s3:PutObject"],
+            self._bucket_objects(
+                output_bucket,
+                "progress objects",
+                progress_key,
+                f"{checks} write (s3:PutObject) their progress objects ({contract.PROGRESS_OBJECT_NAME}) only",
+            ),
+        )
+        self._grant_to_handler(
+            ["s3:PutObject"],
+            self._bucket_objects(
+                output_bucket,
+                "manifests",
+                f"{output_prefix}{contract.MANIFEST_NAME}",
+                f"{checks} write (s3:PutObject) their manifests ({contract.MANIFEST_NAME}) only",
+            ),
         )
         acknowledge_wildcards(
             self.handler_role,
@@ -269,16 +299,24 @@ class JobProvider(Construct):
         acknowledge_wildcards(self.handler_role, resources=[jobs], reason=reason)
 
     def _grant_to_handler(
-        self, actions: list[str], resource: str, conditions: dict[str, dict[str, str]] | None = None
+        self, actions: list[str], resource: str | Named, conditions: dict[str, dict[str, str]] | None = None
     ) -> None:
         """Add `resource` to the handler role's statement of these actions and conditions, which
         every job of the stack shares (see SharedGrants)."""
         key = (self.handler_role.node.path, *actions, json.dumps(conditions, sort_keys=True))
         SharedGrants.of(self.handler_role).grant(
-            key,
-            resource,
-            functools.partial(iam.PolicyStatement, actions=actions, conditions=conditions),
-            self.handler_role.add_to_policy,
+            key, resource, {"actions": actions, "conditions": conditions}, self.handler_role.add_to_policy
+        )
+
+    def _bucket_objects(self, bucket: s3.IBucket, kind: str, key: str, reason: str) -> str | Named:
+        """The bucket's objects ``key`` names, in the group of this kind; past `MAX_EXACT_RESOURCES`
+        of them, the pattern that names them all is acknowledged with ``reason`` and what it covers."""
+        reason = (
+            f"{reason}: the objects matching the common prefix and suffix of their keys, as one ARN per job "
+            "would outgrow IAM's policy size limits"
+        )
+        return bucket_objects(
+            bucket, kind, key, lambda arn: acknowledge_wildcards(self.handler_role, resources=[arn], reason=reason)
         )
 
     def _acknowledge_framework_invokes(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+from typing import Any
 
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
@@ -11,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from .nag_acknowledgements import acknowledge_wildcards
-from .shared_grants import SharedGrants
+from .shared_grants import MAX_EXACT_RESOURCES, Named, SharedGrants, bucket_objects
 
 PERSONALIZE_PRINCIPAL = "personalize.amazonaws.com"
 """The service principal that reads the input and writes the results."""
@@ -37,37 +38,63 @@ def new_service_role(scope: Construct, construct_id: str) -> iam.Role:
     )
 
 
-def grant_bucket_access(role: iam.IRole, bucket: s3.IBucket, object_actions: list[str], objects_arn: str) -> None:
-    """Let the role and the service principal act on some objects of a bucket, and list it.
+def grant_bucket_access(
+    role: iam.IRole, bucket: s3.IBucket, object_actions: list[str], objects_key: str, *, what: str
+) -> None:
+    """Let the role and the service principal act on some objects of a bucket (``objects_key``,
+    the key part of their ARN), and list it.
 
     Personalize needs both: the role's policy and a bucket policy naming the service. Jobs that
-    share the role or the bucket share the object statements, each adding its objects.
+    share the role or the bucket share the object statements, each adding its objects; past
+    `MAX_EXACT_RESOURCES` jobs (``what`` their objects are: ``inputs``, ``results``) one pattern
+    names them all (see shared_grants).
     """
-    if objects_arn.endswith("*"):
-        acknowledge_wildcards(role, resources=[objects_arn], reason="Limited to the job's own input or output folder")
-
-    for actions, resource in ((object_actions, objects_arn), (["s3:ListBucket"], bucket.bucket_arn)):
+    if objects_key.endswith("*"):
+        acknowledge_wildcards(
+            role, resources=[bucket.arn_for_objects(objects_key)], reason="Limited to the job's own input or output folder"
+        )
+    actions_text = ", ".join(object_actions)
+    role_reason = (
+        f"The {what} of more than {MAX_EXACT_RESOURCES} jobs sharing this role and bucket ({actions_text}): the "
+        "objects matching the common prefix and suffix of their keys, as one ARN per job would outgrow IAM's "
+        "policy size limits"
+    )
+    objects = bucket_objects(
+        bucket, what, objects_key, lambda arn: acknowledge_wildcards(role, resources=[arn], reason=role_reason)
+    )
+    # cdk-nag has no finding for a bucket policy's wildcard to acknowledge.
+    bucket_objects_ = dataclasses.replace(objects, on_pattern=_nothing) if isinstance(objects, Named) else objects
+    for actions, role_resource, bucket_resource in (
+        (object_actions, objects, bucket_objects_),
+        (["s3:ListBucket"], bucket.bucket_arn, bucket.bucket_arn),
+    ):
         SharedGrants.of(role).grant(
-            ("role", role.node.path, *actions),
-            resource,
-            functools.partial(iam.PolicyStatement, actions=actions),
-            role.add_to_principal_policy,
+            ("role", role.node.path, *actions), role_resource, {"actions": actions}, role.add_to_principal_policy
         )
         SharedGrants.of(bucket).grant(
             ("bucket", bucket.node.path, *actions),
-            resource,
-            functools.partial(bucket_policy_statement, actions),
+            bucket_resource,
+            bucket_policy_props(actions),
             bucket.add_to_resource_policy,
         )
 
 
+def _nothing(_arn: str) -> None:
+    pass
+
+
+def bucket_policy_props(actions: list[str]) -> dict[str, Any]:
+    """A bucket policy statement for Personalize acting for this account (confused-deputy protection)."""
+    return {
+        "actions": actions,
+        "principals": [iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)],
+        "conditions": {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+    }
+
+
 def bucket_policy_statement(actions: list[str]) -> iam.PolicyStatement:
     """A bucket policy statement for Personalize acting for this account (confused-deputy protection)."""
-    return iam.PolicyStatement(
-        actions=actions,
-        principals=[iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)],
-        conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-    )
+    return iam.PolicyStatement(**bucket_policy_props(actions))
 
 
 def grant_key_use(role: iam.IRole, key: kms.IKey | None) -> None:
