@@ -157,7 +157,8 @@ class JobProvider(Construct):
                 job_input.bucket,
                 "inputs",
                 job_input.objects_key,
-                f"The input check reads (s3:GetObject) the inputs of more than {MAX_EXACT_RESOURCES} jobs in this bucket",
+                f"The input check reads (s3:GetObject) the inputs of more than {MAX_EXACT_RESOURCES} jobs "
+                "in this bucket",
             ),
         )
         self._grant_to_handler(["s3:ListBucket"], job_input.bucket.bucket_arn)

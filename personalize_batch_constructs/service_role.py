@@ -51,7 +51,9 @@ def grant_bucket_access(
     """
     if objects_key.endswith("*"):
         acknowledge_wildcards(
-            role, resources=[bucket.arn_for_objects(objects_key)], reason="Limited to the job's own input or output folder"
+            role,
+            resources=[bucket.arn_for_objects(objects_key)],
+            reason="Limited to the job's own input or output folder",
         )
     actions_text = ", ".join(object_actions)
     role_reason = (

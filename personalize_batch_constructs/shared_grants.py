@@ -62,13 +62,15 @@ def bucket_objects(bucket: s3.IBucket, kind: str, key: str, on_pattern: Callable
 def pattern_of(names: list[str]) -> str:
     """The names' common prefix and common suffix around one ``*``: IAM's ``*`` matches any
     characters, slashes too, so the pattern matches every name (and what each ``*`` in it matches)."""
+    if len(set(names)) == 1:
+        return names[0]
     prefix = os.path.commonprefix(names)
     rests = [name[len(prefix) :][::-1] for name in names]
     suffix = os.path.commonprefix(rests)[::-1]
     return re.sub(r"\*+", "*", f"{prefix}*{suffix}")
 
 
-class _GroupStatement(iam.PolicyStatement):  # type: ignore[misc]
+class _GroupStatement(iam.PolicyStatement):
     """The statement of one `Named` group, given its resources when CDK freezes it (before it
     is merged, split into managed policies or rendered), when every job has been added."""
 

@@ -88,7 +88,8 @@ def _object_keys(statement: dict[str, Any], bucket: str) -> list[str]:
 
 
 def _keys_by_action(template: dict[str, Any], bucket: str, *, principal: str | None) -> dict[str, list[str]]:
-    """The object keys of ``bucket`` each action is granted on, in role policies (principal None) or the bucket's policy."""
+    """The object keys of ``bucket`` granted to each action: in role policies (``principal`` None),
+    or in the bucket policy to that service."""
     keys: dict[str, list[str]] = {}
     for statement in _statements(template):
         if statement["Effect"] != "Allow" or statement.get("Principal", {}).get("Service") != principal:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
@@ -552,10 +553,23 @@ def test_jobs_sharing_a_bucket_and_a_role_share_one_statement_per_action(synth):
         p["Properties"]["PolicyDocument"]
         for p in policies_of_role(synth.json["Byo"], ref(synth.built.constructs["my_role"]))
     ]
-    role_actions = [
-        a for d in role_documents for s in statements(d) for a in as_list(s["Action"]) if a.startswith("s3:")
+    # The role's object statements: one per action and bucket (the bucket given as the first part
+    # of each ARN, a reference or the imported bucket's literal ARN).
+    role_grants = [
+        (action, {canonical(_bucket_part(resource)) for resource in as_list(s["Resource"])})
+        for d in role_documents
+        for s in statements(d)
+        for action in as_list(s["Action"])
+        if action in ("s3:GetObject", "s3:PutObject")
     ]
-    assert len(role_actions) == len(set(role_actions)), role_actions
+    assert all(len(buckets) == 1 for _, buckets in role_grants), role_grants
+    pairs = [(action, *buckets) for action, buckets in role_grants]
+    assert len(pairs) == len(set(pairs)) == 3, pairs
+
+
+def _bucket_part(object_arn: Any) -> Any:
+    joined = object_arn["Fn::Join"][1]
+    return joined[0] if isinstance(joined[0], dict) else "".join(map(str, joined)).split("/")[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ CONTROL_ROLE = "UserReader"
 """The user's role in the control stack that holds the wildcards."""
 CHECKOV_CONTROL_STACK = "UserResources"
 """A stack with a job and the user's own bucket without versioning and function, which checkov must still fail."""
+MANY_JOBS_STACK = "ManyJobsSharing"
+"""Jobs sharing the user's bucket and role, more than the grants name one by one: one pattern
+names a bucket's objects of one kind (shared_grants)."""
 CHECKOV_CONTROL_BUCKET = "UserUnversioned"
 CHECKOV_CONTROL_FUNCTION = "UserFunction"
 
@@ -75,3 +78,6 @@ COMBINATIONS: tuple[Combination, ...] = tuple(
     Combination("File", "Key", "Given", "Long", "Inference", scheduled=True),
     Combination("Bucket", "NoKey", "New", "Short", "Segment", scheduled=True),
 )
+
+JOB_STACKS: tuple[str, ...] = (*(combination.stack_name for combination in COMBINATIONS), MANY_JOBS_STACK)
+"""The stacks of jobs and what a careful user defines, where no finding may arise."""

@@ -28,6 +28,7 @@ from aws_cdk import aws_scheduler as scheduler  # noqa: E402
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob  # noqa: E402
 from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX  # noqa: E402
+from personalize_batch_constructs.shared_grants import MAX_EXACT_RESOURCES  # noqa: E402
 from tests.construct.stacks import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, Inputs, write_inputs  # noqa: E402
 from tests.nag.matrix import (  # noqa: E402
     CHECKOV_CONTROL_BUCKET,
@@ -36,6 +37,7 @@ from tests.nag.matrix import (  # noqa: E402
     COMBINATIONS,
     CONTROL_ROLE,
     CONTROL_STACK,
+    MANY_JOBS_STACK,
     Combination,
 )
 
@@ -98,6 +100,23 @@ def _add_combination(app: cdk.App, combination: Combination, inputs: Inputs, man
         BatchSegmentJob(stack, "Job", solution_version_arn=SEGMENTATION_VERSION_ARN, **props)
 
 
+def _add_many_jobs(app: cdk.App) -> None:
+    """One job more than the grants name one by one, sharing the user's bucket and role; a folder
+    input among them."""
+    stack = cdk.Stack(app, MANY_JOBS_STACK)
+    data = _users_bucket(stack, None)
+    role = iam.Role(stack, "PersonalizeRole", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com"))
+    for index in range(MAX_EXACT_RESOURCES + 1):
+        BatchInferenceJob(
+            stack,
+            f"Job{index}",
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=BatchInput.from_bucket(data, f"in/{index}/" if index == 0 else f"in/{index}.json"),
+            output=BatchOutput.to_bucket(data, f"out/{index}/"),
+            role=role,
+        )
+
+
 def _add_control(app: cdk.App, inputs: Inputs) -> None:
     """A job next to the user's role with wildcards: on the job's own results, and Personalize's ``*``."""
     stack = cdk.Stack(app, CONTROL_STACK)
@@ -128,6 +147,7 @@ def _add_checkov_control(app: cdk.App, inputs: Inputs) -> None:
 def build(app: cdk.App, inputs: Inputs, many_files: Path) -> None:
     for combination in COMBINATIONS:
         _add_combination(app, combination, inputs, many_files)
+    _add_many_jobs(app)
     _add_control(app, inputs)
     _add_checkov_control(app, inputs)
 

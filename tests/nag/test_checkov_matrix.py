@@ -14,13 +14,13 @@ from .matrix import (
     CHECKOV_CONTROL_BUCKET,
     CHECKOV_CONTROL_FUNCTION,
     CHECKOV_CONTROL_STACK,
-    COMBINATIONS,
     CONTROL_STACK,
+    JOB_STACKS,
     MATRIX_GROUP,
 )
 
 pytestmark = pytest.mark.xdist_group(MATRIX_GROUP)
-STACKS = [*(combination.stack_name for combination in COMBINATIONS), CONTROL_STACK, CHECKOV_CONTROL_STACK]
+STACKS = [*JOB_STACKS, CONTROL_STACK, CHECKOV_CONTROL_STACK]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def scans(matrix_runs: dict[str, Path]) -> dict[str, Scan]:
     return {name: results[path.resolve()] for name, path in templates.items()}
 
 
-@pytest.mark.parametrize("stack", [combination.stack_name for combination in COMBINATIONS])
+@pytest.mark.parametrize("stack", JOB_STACKS)
 def test_no_check_fails_on_a_stack_of_jobs(scans: dict[str, Scan], stack: str) -> None:
     result = scans[stack]
     assert result.failed == [], f"checkov on {stack}:\n" + "\n".join(
