@@ -11,6 +11,7 @@ from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 from moto.s3.responses import S3Response
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import WSGIRequestHandler
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -44,6 +45,10 @@ def moto_server() -> Iterator[str]:
             return copy_part(self, *args, **kwargs)
 
     S3Response.upload_part_copy = one_part_copy_at_a_time
+    # werkzeug's threaded server keeps connections alive and writes a response's headers and body
+    # apart: with Nagle's algorithm the body waits for the client's delayed ACK, 40 ms a request.
+    nagle = WSGIRequestHandler.disable_nagle_algorithm
+    WSGIRequestHandler.disable_nagle_algorithm = True
     server.start()
     try:
         host, port = server.get_host_and_port()
@@ -52,6 +57,7 @@ def moto_server() -> Iterator[str]:
         server.stop()
         FakeBucket.get_permission = enforce_bucket_policy
         S3Response.upload_part_copy = copy_part
+        WSGIRequestHandler.disable_nagle_algorithm = nagle
 
 
 def client(service_name: str, endpoint_url: str):

@@ -147,6 +147,9 @@ def _handler_class(server: PersonalizeServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         # Keep-alive, as botocore's connection pool expects.
         protocol_version = "HTTP/1.1"
+        # The headers and the body are two writes: with Nagle's algorithm the body waits for the
+        # client's delayed ACK of the headers, 40 ms per request on Linux loopback.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
