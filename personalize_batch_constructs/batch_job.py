@@ -232,17 +232,22 @@ class BatchJob(Construct):
         # References order the buckets and roles, not their policies. The roles are depended on
         # whole: CDK resolves that at synthesis, so it also covers an imported role's policy and
         # the overflow policies CDK splits off a large role policy then.
-        for dependency in (
-            bound_input.upload,
-            _policy_of(self.input_bucket),
-            _policy_of(output_bucket),
-            self.role,
-            provider.handler_role,
-            # Its lane's previous job has ended: a slot of this stack's is free.
-            place.after,
-        ):
-            if dependency is not None and Stack.of(dependency).stack_name == Stack.of(self).stack_name:
-                self._resource.node.add_dependency(dependency)
+        stack_name = Stack.of(self).stack_name
+        dependencies = [
+            dependency
+            for dependency in (
+                bound_input.upload,
+                _policy_of(self.input_bucket),
+                _policy_of(output_bucket),
+                self.role,
+                provider.handler_role,
+                # Its lane's previous job has ended: a slot of this stack's is free.
+                place.after,
+            )
+            if dependency is not None and Stack.of(dependency).stack_name == stack_name
+        ]
+        # One call for all: each jsii call is a round trip.
+        self._resource.node.add_dependency(*dependencies)
         self._last_resource = chain_wait_extensions(
             self,
             self._resource,

@@ -66,15 +66,16 @@ def _nag2_suppression(rule: str, reason: str) -> dict[str, Any]:
 def _policy_values(resource: CfnResource) -> set[str]:
     """Every value in the resource's IAM policies (actions, resources, managed policy ARNs), each
     flattened the way cdk-nag names it in a finding; empty for a resource with no policy."""
-    documents: list[Any] = []
+    documents: list[Any]
     if isinstance(resource, iam.CfnPolicy | iam.CfnManagedPolicy):
-        documents.append(resource.policy_document)
+        documents = [resource.policy_document]
     elif isinstance(resource, iam.CfnRole):
-        documents.extend([resource.policies, resource.managed_policy_arns])
+        documents = [resource.policies, resource.managed_policy_arns]
+    else:
+        return set()
     values: set[str] = set()
-    stack = Stack.of(resource)
-    for document in documents:
-        _collect_values(stack.resolve(document), values)
+    # One resolve for all of them: each jsii call is a round trip, and this runs in an Aspect.
+    _collect_values(Stack.of(resource).resolve(documents), values)
     return values
 
 

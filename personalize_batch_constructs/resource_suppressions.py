@@ -9,10 +9,19 @@ from typing import Any
 
 import jsii
 from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 ValuesOf = Callable[[CfnResource], set[str]]
 """The values a resource holds that an entry can name (for cdk-nag: its policies' actions and resources)."""
+
+_INSTANCES: dict[tuple[str, str], _ResourceSuppressions] = {}
+"""Each scope's instance per metadata key, by the scope's jsii identity. Found here rather than in
+``Aspects.of(scope).all``: that lookup costs jsii round trips on every acknowledgement (160 in
+app.py's one job), and the kernel never frees an object, so an identity is never reused."""
+
+
+_MUTATING = AspectPriority.MUTATING
+"""Read once: each read of a jsii constant is a round trip."""
 
 
 def add_resource_suppression(
@@ -32,6 +41,13 @@ def add_resource_suppression(
 def withdraw_resource_suppression(scope: IConstruct, metadata_key: str, list_key: str, entry: dict[str, Any]) -> None:
     """Take back an ``entry`` added on ``scope`` that no longer applies, before synthesis writes it."""
     _ResourceSuppressions.of(scope, metadata_key, list_key).discard(entry)
+
+
+def _jsii_identity(scope: IConstruct) -> str:
+    """The id jsii gives the construct's JavaScript object, the same for every Python proxy of it
+    (a construct created in JavaScript, such as a role's DefaultPolicy, gets a new proxy on each
+    lookup), and never reused in the process."""
+    return str(scope.__jsii_ref__.ref)  # type: ignore[attr-defined]
 
 
 @jsii.implements(IAspect)
@@ -55,18 +71,12 @@ class _ResourceSuppressions:
     @classmethod
     def of(cls, scope: IConstruct, metadata_key: str, list_key: str) -> _ResourceSuppressions:
         """The scope's one instance for this metadata key, added on its first entry."""
-        existing = next(
-            (
-                aspect
-                for aspect in Aspects.of(scope).all
-                if isinstance(aspect, cls) and aspect.metadata_key == metadata_key
-            ),
-            None,
-        )
+        key = (_jsii_identity(scope), metadata_key)
+        existing = _INSTANCES.get(key)
         if existing is not None:
             return existing
-        created = cls(metadata_key, list_key)
-        Aspects.of(scope).add(created, priority=AspectPriority.MUTATING)
+        created = _INSTANCES[key] = cls(metadata_key, list_key)
+        Aspects.of(scope).add(created, priority=_MUTATING)
         return created
 
     def add(self, entry: dict[str, Any], needs: frozenset[str], values_of: ValuesOf | None) -> None:
@@ -77,11 +87,11 @@ class _ResourceSuppressions:
         self._entries = [added for added in self._entries if added[0] != entry]
 
     def visit(self, node: IConstruct) -> None:
-        if not CfnResource.is_cfn_resource(node):
+        # This runs for every construct under the scope, each jsii call a round trip from Node.js
+        # into Python and back: none is made for a construct that can get no entry.
+        if not self._entries or not _is_cfn_resource(node):
             return
         resource: CfnResource = node  # type: ignore[assignment]
-        metadata = resource.get_metadata(self.metadata_key) or {}
-        present = list(metadata.get(self.list_key, []))
         held: dict[int, set[str]] = {}
 
         def holds(needs: frozenset[str], values_of: ValuesOf | None) -> bool:
@@ -91,8 +101,23 @@ class _ResourceSuppressions:
                 held[id(values_of)] = values_of(resource)
             return needs <= held[id(values_of)]
 
-        missing = [
-            entry for entry, needs, values_of in self._entries if entry not in present and holds(needs, values_of)
-        ]
+        applying = [entry for entry, needs, values_of in self._entries if holds(needs, values_of)]
+        if not applying:
+            return
+        metadata = resource.get_metadata(self.metadata_key) or {}
+        present = list(metadata.get(self.list_key, []))
+        missing = [entry for entry in applying if entry not in present]
         if missing:
             resource.add_metadata(self.metadata_key, {**metadata, self.list_key: present + missing})
+
+
+def _is_cfn_resource(node: IConstruct) -> bool:
+    """``CfnResource.is_cfn_resource`` without its round trip where the proxy's class answers: jsii
+    gives a construct the Python class of its JavaScript class (or of the nearest one it exports),
+    and a subclass of a class that is no CfnResource is none either. Other proxies (of interfaces
+    only) ask."""
+    if isinstance(node, CfnResource):
+        return True
+    if isinstance(node, Construct):
+        return False
+    return bool(CfnResource.is_cfn_resource(node))
