@@ -36,6 +36,8 @@ _INPUT_UNVERSIONED = (
     "Holds a copy of the app's input files, copied again from their source (the app's files, in the CDK "
     "asset bucket) by the next deploy; versions would keep every stale input the copy deletes"
 )
+_NEW_OUTPUT_BUCKET_PROPS = ("output_versioned", "output_noncurrent_version_expiration", "output_removal_policy")
+"""Props that configure the output bucket the construct creates, and nothing else."""
 _OUTPUT_UNVERSIONED = "Versioning turned off with output_versioned=False"
 
 
@@ -135,9 +137,12 @@ class BatchJob(Construct):
         )
         encryption_key = props.get("encryption_key")
 
+        new_buckets: list[str] = []
+
         def new_bucket(
             bucket_id: str, removal_policy: RemovalPolicy, versions_kept: Duration | None, unversioned_because: str
         ) -> s3.Bucket:
+            new_buckets.append(bucket_id)
             return new_secure_bucket(
                 self,
                 bucket_id,
@@ -158,6 +163,11 @@ class BatchJob(Construct):
             checked.output_versions_kept,
             _OUTPUT_UNVERSIONED,
         )
+        if not new_buckets and props.get("server_access_logs_bucket") is not None:
+            raise ValueError(
+                "server_access_logs_bucket applies only to buckets the construct creates, and both the input "
+                "and the output are in buckets given: turn on access logging on those buckets instead"
+            )
         check_results_apart_from_input(
             input_bucket=bound_input.bucket,
             input_key=bound_input.key,
@@ -416,6 +426,16 @@ class BatchJob(Construct):
             raise ValueError(f"schedule_enabled must be True or False, got {schedule_enabled!r}")
         if "schedule_enabled" in props and schedule is None:
             raise ValueError("schedule_enabled applies only with a schedule")
+        output = props.get("output")
+        if output is not None and output.bucket is not None:
+            given = [name for name in _NEW_OUTPUT_BUCKET_PROPS if name in props]
+            if given:
+                # The user's own bucket keeps its settings: a prop that would be ignored is a mistake.
+                raise ValueError(
+                    f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} only to the output "
+                    "bucket the construct creates, not to output=BatchOutput.to_bucket(...): set it on that "
+                    "bucket, or leave out output"
+                )
         return _CheckedProps(
             name_prefix=name_prefix,
             num_results=None

@@ -10,7 +10,7 @@ import itertools
 import re
 
 import pytest
-from aws_cdk import App, Duration, Stack
+from aws_cdk import App, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from aws_cdk.aws_scheduler import ScheduleExpression
@@ -126,6 +126,35 @@ BAD_PROPS = [(BatchInferenceJob, prop, props) for prop, props in SHARED_BAD_PROP
 def test_bad_value_raises_naming_the_prop(stack, bucket_input, job_class, prop, props):
     with pytest.raises(ValueError, match=names(prop)):
         make_job(stack, bucket_input, job_class, **props)
+
+
+def _given_output(stack: Stack) -> BatchOutput:
+    return BatchOutput.to_bucket(s3.Bucket.from_bucket_name(stack, "Out", "output-bucket"), "results/")
+
+
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("output_versioned", False),
+        ("output_noncurrent_version_expiration", Duration.days(7)),
+        ("output_removal_policy", RemovalPolicy.DESTROY),
+    ],
+)
+def test_a_setting_of_the_new_output_bucket_is_refused_with_a_bucket_given(stack, bucket_input, prop, value):
+    # It would be ignored: the user's bucket keeps its own versioning and removal policy.
+    with pytest.raises(ValueError, match=rf"{names(prop)}.*output=BatchOutput\.to_bucket"):
+        make_job(stack, bucket_input, output=_given_output(stack), **{prop: value})
+
+
+def test_access_logs_are_refused_when_no_bucket_is_new_and_kept_when_one_is(stack, bucket_input):
+    logs = s3.Bucket.from_bucket_name(stack, "Logs", "access-logs")
+    with pytest.raises(ValueError, match=names("server_access_logs_bucket")):
+        make_job(stack, bucket_input, output=_given_output(stack), server_access_logs_bucket=logs)
+    # The new output bucket logs to it.
+    job = BatchInferenceJob(
+        stack, "Logged", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input, server_access_logs_bucket=logs
+    )
+    assert job.output_bucket.node.scope is job
 
 
 @pytest.mark.parametrize("job_class", [BatchInferenceJob, BatchSegmentJob])
