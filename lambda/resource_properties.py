@@ -37,10 +37,18 @@ def integer(
     if optional and _is_absent(properties.get(name)):
         return None
     raw = required(properties, name)
+    text = str(raw).strip()
     try:
-        value = int(str(raw).strip())
+        value = int(text)
     except ValueError:
-        raise PropertyError(f"Property {name} must be a whole number, got {raw!r}") from None
+        # A token that resolved to "2e2" or "200.0" passed the prop recheck as the construct reads a number.
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if not number.is_integer():
+            raise PropertyError(f"Property {name} must be a whole number, got {raw!r}") from None
+        value = int(number)
     if value < minimum or (maximum is not None and value > maximum):
         upper = f" and at most {maximum}" if maximum is not None else ""
         raise PropertyError(f"Property {name} must be at least {minimum}{upper}, got {value}")

@@ -1,5 +1,9 @@
 import pytest
+from contract import BATCH_INFERENCE
+from prop_recheck import recheck_job_props
 from resource_properties import PropertyError, boolean, choice, drop_absent, float_map, integer, required
+
+from .sample_events import STACK_ID
 
 
 def test_integer_converts_the_string_cloudformation_sends():
@@ -7,7 +11,15 @@ def test_integer_converts_the_string_cloudformation_sends():
     assert integer({"NumResults": " 7 "}, "NumResults") == 7
 
 
-@pytest.mark.parametrize("raw", ["25x", "2.5", "", "twenty"])
+@pytest.mark.parametrize("raw", ["2e2", "200.0", "+200"])
+def test_integer_reads_a_whole_number_written_as_a_decimal_as_the_recheck_does(raw):
+    # The recheck lets a token num_results of "2e2" through (the construct takes 200.0 at synth):
+    # the request must carry 200, not fail later with another message.
+    recheck_job_props({"NumResults": raw}, BATCH_INFERENCE, STACK_ID)
+    assert integer({"NumResults": raw}, "NumResults") == 200
+
+
+@pytest.mark.parametrize("raw", ["25x", "2.5", "", "twenty", "2.5e0", "nan", "inf", "1e400"])
 def test_integer_that_is_no_whole_number_is_refused_by_name(raw):
     with pytest.raises(PropertyError, match="NumResults"):
         integer({"NumResults": raw}, "NumResults")
