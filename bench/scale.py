@@ -7,7 +7,7 @@ schedule (a schedule each, one state machine per stack)."""
 import math
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,18 +104,24 @@ def measure(runs: int) -> list[Row]:
     ]
 
 
+def _probes(sizes: Sequence[int], usage: Callable[[int], StackUsage], what: str) -> tuple[dict[int, Probe], float]:
+    """A probe of a stack of each of ``sizes`` jobs, and the resources each job adds from the first to the last."""
+    probes = {}
+    for jobs in sizes:
+        progress(f"scale: {jobs} {what}")
+        probes[jobs] = Probe(usage(jobs))
+    first, last = sizes[0], sizes[-1]
+    return probes, (probes[last].usage.resources - probes[first].usage.resources) / (last - first)
+
+
 def _scheduled_rows(unscheduled: dict[int, Probe]) -> list[Row]:
     """Jobs with a schedule: what the first adds to a stack, what each further one adds (not timed)."""
 
     def usage(jobs: int) -> StackUsage:
         return _synth_usage(jobs, scheduled=True)[1]
 
-    probes = {}
-    for jobs in SCHEDULED_SIZES:
-        progress(f"scale: {jobs} scheduled jobs")
-        probes[jobs] = Probe(usage(jobs))
+    probes, per_job = _probes(SCHEDULED_SIZES, usage, "scheduled jobs")
     first, last = SCHEDULED_SIZES[0], SCHEDULED_SIZES[-1]
-    per_job = (probes[last].usage.resources - probes[first].usage.resources) / (last - first)
     template_per_job = (probes[last].usage.usage[TEMPLATE.name] - probes[first].usage.usage[TEMPLATE.name]) / (
         last - first
     )
@@ -151,12 +157,8 @@ def _long_timeout_rows() -> list[Row]:
     def usage(jobs: int) -> StackUsage:
         return _synth_usage(jobs, hours)[1]
 
-    probes = {}
-    for jobs in LONG_SIZES:
-        progress(f"scale: {jobs} jobs with a {hours}-hour timeout")
-        probes[jobs] = Probe(usage(jobs))
+    probes, per_job = _probes(LONG_SIZES, usage, f"jobs with a {hours}-hour timeout")
     first, last = LONG_SIZES[0], LONG_SIZES[-1]
-    per_job = (probes[last].usage.resources - probes[first].usage.resources) / (last - first)
     largest = _largest_fitting(probes, usage, what=f"{hours}-hour jobs")
     label = f"Scale, {hours}-h timeout"
     return [
