@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+import jsii
 from aws_cdk import Stack
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, IValidation
 
 from .handler_contract import contract
 
@@ -45,31 +46,59 @@ class QueuePlace(NamedTuple):
 
 
 class _Lane:
-    def __init__(self) -> None:
+    def __init__(self, number: int) -> None:
+        self.number = number
         self.timeout_seconds = 0
-        self.jobs = 0
+        self.jobs: list[Construct] = []
         self.last: tuple[Callable[[], IConstruct], str] | None = None
         """How to find the last job's last resource (made after the job joins), and its path."""
+
+
+@jsii.implements(IValidation)
+class _NoWaitForLaterJobs:
+    """A job of a lane must not depend on a job after it in that lane: each would wait for the other,
+    which CloudFormation refuses only at deploy."""
+
+    def __init__(self, job: Construct, lane: _Lane, position: int) -> None:
+        self._job = job
+        self._lane = lane
+        self._position = position
+
+    def validate(self) -> list[str]:
+        later = [job.node.path for job in self._lane.jobs[self._position :]]
+        errors = []
+        for dependency in self._job.node.dependencies:
+            path = dependency.node.path
+            waiting = next((p for p in later if path == p or path.startswith(p + "/")), None)
+            if waiting is not None:
+                errors.append(
+                    f"depends on {path}, but the job {waiting} is queued after this one in lane "
+                    f"{self._lane.number} and starts only once this one has ended: each would wait for the "
+                    f"other. Remove the dependency, or create {waiting} first (jobs queue in the order they "
+                    "are created)"
+                )
+        return errors
 
 
 class JobQueue:
     """One kind's lanes in one stack."""
 
     def __init__(self, lanes: int) -> None:
-        self._lanes = [_Lane() for _ in range(lanes)]
+        self._lanes = [_Lane(number) for number in range(1, lanes + 1)]
 
     def join(self, job: Construct, timeout_seconds: int, last_resource: Callable[[], IConstruct]) -> QueuePlace:
         """Put `job` at the end of the least loaded lane; `last_resource` finds the resource its
         successor will depend on once `job` has made it."""
-        number, lane = min(enumerate(self._lanes, start=1), key=lambda item: item[1].timeout_seconds)
+        lane = min(self._lanes, key=lambda lane: lane.timeout_seconds)
         before = lane.last
         lane.timeout_seconds += timeout_seconds
-        lane.jobs += 1
+        lane.jobs.append(job)
         lane.last = (last_resource, job.node.path)
+        job.node.add_validation(_NoWaitForLaterJobs(job, lane, len(lane.jobs)))
         return QueuePlace(
-            lane=number,
+            lane=lane.number,
             lanes=len(self._lanes),
-            position=lane.jobs,
+            position=len(lane.jobs),
             after=before[0]() if before else None,
             after_path=before[1] if before else None,
         )

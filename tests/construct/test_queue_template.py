@@ -8,7 +8,13 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
 
-from personalize_batch_constructs import MAX_CONCURRENT_JOBS_CONTEXT_KEY, BatchInferenceJob, BatchInput, BatchSegmentJob
+from personalize_batch_constructs import (
+    MAX_CONCURRENT_JOBS_CONTEXT_KEY,
+    BatchInferenceJob,
+    BatchInput,
+    BatchOutput,
+    BatchSegmentJob,
+)
 
 from .cfn import logical_id
 from .stacks import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN, TWENTY
@@ -123,3 +129,42 @@ def test_a_bad_setting_is_refused_naming_the_key(value):
         r"once\) must be a positive whole number, got ",
     ):
         BatchInferenceJob(stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input=bucket_input)
+
+
+def _two_jobs_in_lanes(lanes: int) -> tuple[cdk.App, BatchInferenceJob, BatchInferenceJob]:
+    app = cdk.App(context={MAX_CONCURRENT_JOBS_CONTEXT_KEY: lanes})
+    stack = cdk.Stack(app, "Chained")
+    bucket = s3.Bucket(stack, "Data")
+    first, second = (
+        BatchInferenceJob(
+            stack,
+            name,
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=BatchInput.from_bucket(bucket, f"in/{name}.json"),
+            output=BatchOutput.to_bucket(bucket, f"out/{name}/"),
+        )
+        for name in ("First", "Second")
+    )
+    return app, first, second
+
+
+def test_a_job_depending_on_one_queued_after_it_fails_synth_naming_both():
+    # One lane: Second waits for First, so First waiting for Second would be a cycle CloudFormation
+    # refuses only at deploy.
+    app, first, second = _two_jobs_in_lanes(1)
+    first.node.add_dependency(second)
+    with pytest.raises(
+        RuntimeError, match=r"Chained/First.*depends on Chained/Second.*queued after this one in lane 1"
+    ):
+        app.synth()
+
+
+@pytest.mark.parametrize(("lanes", "dependent"), [(1, "second"), (2, "first")])
+def test_a_dependency_that_closes_no_cycle_synthesizes(lanes, dependent):
+    # Along the lane (Second on First), or across lanes: no job waits for itself.
+    app, first, second = _two_jobs_in_lanes(lanes)
+    if dependent == "second":
+        second.node.add_dependency(first)
+    else:
+        first.node.add_dependency(second)
+    app.synth()
