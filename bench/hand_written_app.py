@@ -5,7 +5,9 @@ Secure input and output buckets (and the access-log bucket) with their policies,
 role and its policy, the upload of the example input, a custom_resources.Provider running the
 handler in lambda/, and one Custom::PersonalizeBatchInferenceJob with the library's properties,
 waiting up to 3 hours as app.py's job does: its own 58 minutes, then three
-Custom::PersonalizeBatchJobWait extensions.
+Custom::PersonalizeBatchJobWait extensions; and app.py's nightly run: an EventBridge Scheduler
+schedule starting a Step Functions state machine that invokes the is_complete handler to start
+the run, then polls it.
 It is not cdk-nag clean (no acknowledgements) and makes no checks: it is what a team would
 write once for one job.
 """
@@ -16,6 +18,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from aws_cdk import custom_resources as cr
 
 from .synth import REPOSITORY
@@ -97,11 +103,12 @@ def build(stack: cdk.Stack) -> None:
             log_group=logs.LogGroup(stack, f"{construct_id}Logs", retention=logs.RetentionDays.ONE_MONTH),
         )
 
+    is_complete = handler("IsCompleteHandler", "index.is_complete")
     provider = cr.Provider(
         stack,
         "Provider",
         on_event_handler=handler("OnEventHandler", "index.on_event"),
-        is_complete_handler=handler("IsCompleteHandler", "index.is_complete"),
+        is_complete_handler=is_complete,
         query_interval=cdk.Duration.seconds(10),
         total_timeout=cdk.Duration.hours(1),
         log_group=logs.LogGroup(stack, "FrameworkLogs", retention=logs.RetentionDays.ONE_MONTH),
@@ -109,24 +116,25 @@ def build(stack: cdk.Stack) -> None:
             destination=logs.LogGroup(stack, "WaiterLogs", retention=logs.RetentionDays.ONE_MONTH)
         ),
     )
+    properties = {
+        "JobNamePrefix": "Nightly",
+        "SolutionVersionArn": solution_version_arn,
+        "InputPath": f"s3://{inputs.bucket_name}/input/users.json",
+        "OutputPath": f"s3://{outputs.bucket_name}/results/",
+        "RoleArn": role.role_arn,
+        "NumResults": "10",
+        "TimeoutSeconds": 3480,
+        "TotalTimeoutSeconds": 10800,
+        "OnTimeout": "Continue",
+        "PollIntervalSeconds": 60,
+    }
     job = cdk.CustomResource(
         stack,
         "Nightly",
         service_token=provider.service_token,
         resource_type="Custom::PersonalizeBatchInferenceJob",
         service_timeout=cdk.Duration.hours(1),
-        properties={
-            "JobNamePrefix": "Nightly",
-            "SolutionVersionArn": solution_version_arn,
-            "InputPath": f"s3://{inputs.bucket_name}/input/users.json",
-            "OutputPath": f"s3://{outputs.bucket_name}/results/",
-            "RoleArn": role.role_arn,
-            "NumResults": "10",
-            "TimeoutSeconds": 3480,
-            "TotalTimeoutSeconds": 10800,
-            "OnTimeout": "Continue",
-            "PollIntervalSeconds": 60,
-        },
+        properties=properties,
     )
     for dependency in (upload, inputs.policy, outputs.policy, role, handler_role):
         job.node.add_dependency(dependency)
@@ -149,6 +157,56 @@ def build(stack: cdk.Stack) -> None:
                 "OnTimeout": "Fail" if extension == 3 else "Continue",
             },
         )
+
+    def step(name: str, **state: str) -> tasks.LambdaInvoke:
+        payload = {"ScheduledRun": name, "ScheduledTime.$": "$.ScheduledTime", "Job.$": "$.Job"}
+        payload.update({f"{key}.$": path for key, path in state.items()})
+        return tasks.LambdaInvoke(
+            stack,
+            f"{name}Run",
+            lambda_function=is_complete,
+            payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True,
+            result_path="$.Run",
+        )
+
+    wait = sfn.Wait(stack, "WaitPollInterval", time=sfn.WaitTime.duration(cdk.Duration.minutes(1)))
+    done = (
+        sfn.Choice(stack, "RunDone")
+        .when(sfn.Condition.boolean_equals("$.Run.Done", True), sfn.Succeed(stack, "RunSucceeded"))
+        .otherwise(wait)
+    )
+    runs = sfn.StateMachine(
+        stack,
+        "NightlyRuns",
+        definition_body=sfn.DefinitionBody.from_chainable(
+            step("Start").next(wait).next(step("Poll", Run="$.Run")).next(done)
+        ),
+        timeout=cdk.Duration.hours(13),
+        logs=sfn.LogOptions(
+            destination=logs.LogGroup(stack, "RunsLogs", retention=logs.RetentionDays.ONE_MONTH), level=sfn.LogLevel.ALL
+        ),
+    )
+    schedule = scheduler.Schedule(
+        stack,
+        "NightlySchedule",
+        schedule=scheduler.ScheduleExpression.cron(minute="0", hour="2", time_zone=cdk.TimeZone.ETC_UTC),
+        target=scheduler_targets.StepFunctionsStartExecution(
+            runs,
+            input=scheduler.ScheduleTargetInput.from_object(
+                {
+                    "ScheduledTime": scheduler.ContextAttribute.scheduled_time,
+                    "Job": {
+                        "ResourceType": "Custom::PersonalizeBatchInferenceJob",
+                        "StackId": cdk.Aws.STACK_ID,
+                        "LogicalResourceId": stack.get_logical_id(job.node.default_child),
+                        "ResourceProperties": properties,
+                    },
+                }
+            ),
+        ),
+    )
+    schedule.node.add_dependency(last)
     cdk.CfnOutput(stack, "JobArn", value=last.get_att_string("JobArn"))
     cdk.CfnOutput(stack, "Recommendations", value=last.get_att_string("OutputPath"))
 
