@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import CustomResource, Token
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -61,7 +62,13 @@ class BatchInput:
         self._bind_to = bind
 
     @staticmethod
-    def from_asset(path: str, *, bucket: s3.IBucket | None = None, key_prefix: str | None = None) -> BatchInput:
+    def from_asset(
+        path: str,
+        *,
+        bucket: s3.IBucket | None = None,
+        key_prefix: str | None = None,
+        asset_key: kms.IKey | None = None,
+    ) -> BatchInput:
         """A local JSON Lines file, or a folder of them, uploaded before the job starts.
 
         The job runs again whenever the content changes, and not otherwise.
@@ -71,6 +78,10 @@ class BatchInput:
         :param key_prefix: the folder the upload goes to, ending in ``/``; it holds only this
             input: files that are not part of it are removed (default: ``input/`` in a new
             bucket, a folder named after the job in a given bucket).
+        :param asset_key: the KMS key of your own that the CDK bootstrap asset bucket encrypts
+            with (``cdk bootstrap --bootstrap-customer-key`` or ``--bootstrap-kms-key-id``), which
+            the copy must decrypt the uploaded files with (default: none, for the bootstrap
+            bucket's default encryption, which needs no grant).
         """
         source = Path(path)
         if not source.exists():
@@ -89,7 +100,7 @@ class BatchInput:
                 (name, s3_assets.Asset(scope, f"InputFile{index}", path=str(path)))
                 for index, (name, path) in enumerate(_input_files(source))
             ]
-            copy = _copy_into(scope, files, target, prefix)
+            copy = _copy_into(scope, files, target, prefix, asset_key)
             key = prefix if source.is_dir() else prefix + source.name
             return _BoundInput(bucket=target, key=key, version=_content_version(files), upload=copy)
 
@@ -122,12 +133,16 @@ def _input_files(source: Path) -> list[tuple[str, Path]]:
 
 
 def _copy_into(
-    scope: Construct, files: list[tuple[str, s3_assets.Asset]], target: s3.IBucket, prefix: str
+    scope: Construct,
+    files: list[tuple[str, s3_assets.Asset]],
+    target: s3.IBucket,
+    prefix: str,
+    asset_key: kms.IKey | None,
 ) -> CustomResource:
     """The resource that makes ``prefix`` hold exactly these files, copied server-side."""
     provider = JobProvider.of(scope)
     assets = [asset for _, asset in files]
-    provider.grant_input_copy(assets, target, prefix)
+    provider.grant_input_copy(assets, target, prefix, asset_key)
     copy = CustomResource(
         scope,
         "InputCopy",

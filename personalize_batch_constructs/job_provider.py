@@ -243,8 +243,11 @@ class JobProvider(Construct):
         if self._logs_key is not None:
             encrypt_log_group(log_group, self._logs_key)
 
-    def grant_input_copy(self, assets: Sequence[s3_assets.Asset], target: s3.IBucket, prefix: str) -> None:
-        """Let the handler copy these assets into ``prefix`` of ``target`` and delete what else is there."""
+    def grant_input_copy(
+        self, assets: Sequence[s3_assets.Asset], target: s3.IBucket, prefix: str, asset_key: kms.IKey | None
+    ) -> None:
+        """Let the handler copy these assets into ``prefix`` of ``target`` and delete what else is
+        there; ``asset_key`` is the asset bucket's own KMS key, if it has one."""
         source_bucket = assets[0].bucket
         if len(assets) <= EXACT_ASSET_GRANTS_MAX:
             sources = [source_bucket.arn_for_objects(asset.s3_object_key) for asset in assets]
@@ -269,6 +272,9 @@ class JobProvider(Construct):
         if target.encryption_key is not None:
             # Writing an SSE-KMS object takes a data key; completing a multipart copy decrypts it.
             target.encryption_key.grant(self.handler_role, "kms:GenerateDataKey", "kms:Decrypt")
+        if asset_key is not None:
+            # Copying an SSE-KMS object decrypts it as the caller.
+            asset_key.grant(self.handler_role, "kms:Decrypt")
 
     def _grant_jobs(self, kind: contract.JobKind, name_prefix: str) -> None:
         """The kind's Personalize actions on the jobs ``name_prefix`` names: every job name is

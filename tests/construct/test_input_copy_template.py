@@ -7,6 +7,8 @@ import json
 
 import pytest
 from aws_cdk import App, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput
 from personalize_batch_constructs.job_provider import EXACT_ASSET_GRANTS_MAX
@@ -159,3 +161,24 @@ def test_a_large_folder_is_copied_file_by_file_in_name_order_reading_the_asset_b
     # The asset bucket's objects, nothing per file.
     assert [r for r in reads if "cdk-hnb659fds-assets" in json.dumps(r)] == [asset_objects]
     assert logical_id(job.input_bucket) in json.dumps(reads)
+
+
+BOOTSTRAP_KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+
+
+def test_an_asset_bucket_key_of_your_own_is_one_the_copy_may_decrypt_with_and_nothing_more(tmp_path):
+    # A bootstrap with --bootstrap-customer-key: copying an SSE-KMS asset decrypts it as the handler.
+    (tmp_path / "users.json").write_text('{"userId": "1"}\n')
+    stack = Stack(App(outdir=str(tmp_path / "out")), "AssetKey")
+    key = kms.Key.from_key_arn(stack, "BootstrapKey", BOOTSTRAP_KEY_ARN)
+    BatchInferenceJob(
+        stack,
+        "Job",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_asset(str(tmp_path / "users.json"), asset_key=key),
+    )
+    template = Template.from_stack(stack).to_json()
+    kms_statements = [
+        s for s in _handler_statements(template) if any(a.startswith("kms:") for a in as_list(s["Action"]))
+    ]
+    assert [(as_list(s["Action"]), s["Resource"]) for s in kms_statements] == [(["kms:Decrypt"], BOOTSTRAP_KEY_ARN)]
