@@ -156,9 +156,14 @@ class BatchJobHandler(ResourceHandler):
             return
         log_job_event("job_started", arn, **log)
 
+    @property
+    def _is_scheduled_run(self) -> bool:
+        """The event is one a scheduled run made (lambda/scheduled_run.py), not CloudFormation's."""
+        return "ScheduledTime" in self._event
+
     def _wait_plan(self) -> WaitPlan:
         # A scheduled run has no CloudFormation hour to share out: it waits the job's whole timeout.
-        if "ScheduledTime" in self._event:
+        if self._is_scheduled_run:
             return WaitPlan.for_scheduled_run(self._properties)
         return WaitPlan.from_properties(self._properties)
 
@@ -166,7 +171,7 @@ class BatchJobHandler(ResourceHandler):
         """Where the job waited in its stack's queue, for the log: only when it followed another job."""
         place = self._properties.get(Property.QUEUE) or {}
         # A scheduled run queues at Personalize's quota only: its deploy-time lane does not apply.
-        if QueuePlace.AFTER not in place or "ScheduledTime" in self._event:
+        if QueuePlace.AFTER not in place or self._is_scheduled_run:
             return {}
         return {
             "queue": {

@@ -86,7 +86,7 @@ def _nothing(_arn: str) -> None:
 
 
 def bucket_policy_props(actions: list[str]) -> dict[str, Any]:
-    """A bucket policy statement for Personalize acting for this account (confused-deputy protection)."""
+    """The props (``iam.PolicyStatement`` keywords, resources aside) of `bucket_policy_statement`."""
     return {
         "actions": actions,
         "principals": [iam.ServicePrincipal(PERSONALIZE_PRINCIPAL)],
