@@ -58,4 +58,8 @@ def measure(runs: int, baseline: Path | None = None) -> list[Row]:
         rows.append(
             judged(f"Synth time ratio: {numerator} / {denominator}", ratio(value), f"<= {target}x", value <= target)
         )
+    # What plain aws-cdk-lib costs for the example's resources: below this, example / empty can
+    # only go by dropping resources from the example, not by work in the library.
+    floor = paired_ratio(samples, "hand-written", "empty")
+    rows.append(Row("Synth time ratio: hand-written / empty (plain aws-cdk-lib's floor)", ratio(floor)))
     return rows
