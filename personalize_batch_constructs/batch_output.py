@@ -25,8 +25,8 @@ class BatchOutput:
 
         :param bucket: the bucket the results go to; it receives a bucket policy for Personalize
             when it belongs to this app.
-        :param prefix: a folder, ending in ``/`` (default: the bucket's root). Each run overwrites
-            the previous run's files of the same input name.
+        :param prefix: a folder, ending in ``/`` (default: the bucket's root). Each run writes
+            into a run folder of its own under it, so no run overwrites another's results.
         """
         _check_prefix(prefix)
         return BatchOutput(bucket, prefix)

@@ -12,6 +12,7 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
+from aws_cdk import aws_iam as iam  # noqa: E402
 from aws_cdk import aws_kms as kms  # noqa: E402
 from aws_cdk import aws_s3 as s3  # noqa: E402
 from aws_cdk import aws_scheduler as scheduler  # noqa: E402
@@ -23,6 +24,7 @@ from personalize_batch_constructs import (  # noqa: E402
     BatchOutput,
     BatchSegmentJob,
 )
+from personalize_batch_constructs.shared_grants import MAX_EXACT_RESOURCES  # noqa: E402
 
 from .local_aws import SEGMENTATION_VERSION_ARN, SOLUTION_VERSION_ARN  # noqa: E402
 
@@ -35,6 +37,10 @@ TWELVE = 12
 QUEUE_TIMEOUTS = {"TwelveLong": cdk.Duration.hours(3), "SevenJobs": cdk.Duration.hours(4)}
 """The timeouts of the queue stacks' jobs (see _add_queue_stacks)."""
 FIVE = 5
+SHARED_BUCKETS_STACK = "SharedBuckets"
+SHARED_BUCKET_JOBS = MAX_EXACT_RESOURCES + 1
+"""The SharedBuckets stack's jobs: one more than a policy names exactly, so its buckets' policies
+and its shared role name the jobs' objects by one pattern each."""
 FOLDER_STACK = "FolderInput"
 FOLDER_FILES = {
     "part-1.json": ('{"userId": "1"}',),
@@ -138,6 +144,8 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
             _add_checked_stack(app, kind, inputs_dir / kind.name / kind.input_name)
             _add_queue_stacks(app, kind, inputs_dir / kind.name / kind.input_name)
             _add_scheduled_stack(app, kind, inputs_dir / kind.name / kind.input_name)
+    if not changed:
+        _add_shared_buckets_stack(app, INFERENCE, inputs_dir / INFERENCE.name / INFERENCE.input_name)
     folder = inputs_dir / "folder"
     for name, lines in (CHANGED_FOLDER_FILES if changed else FOLDER_FILES).items():
         _write(folder / name, lines)
@@ -246,6 +254,24 @@ def _add_queue_stacks(app: cdk.App, kind: ScenarioKind, records_file: Path) -> N
                 input=BatchInput.from_asset(str(records_file)),
                 timeout=timeout,
             )
+
+
+def _add_shared_buckets_stack(app: cdk.App, kind: ScenarioKind, records_file: Path) -> None:
+    """SharedBuckets: `SHARED_BUCKET_JOBS` jobs of one kind with their inputs in one bucket, their
+    results in another, and one role (one kind only: the policies are the same for both)."""
+    stack = cdk.Stack(app, SHARED_BUCKETS_STACK)
+    inputs = s3.Bucket(stack, "Inputs", enforce_ssl=True)
+    results = s3.Bucket(stack, "Results", enforce_ssl=True)
+    role = iam.Role(stack, "PersonalizeRole", assumed_by=iam.ServicePrincipal("personalize.amazonaws.com"))
+    for number in range(1, SHARED_BUCKET_JOBS + 1):
+        kind.job_class(
+            stack,
+            f"Job{number}",
+            solution_version_arn=kind.solution_version_arn,
+            input=BatchInput.from_asset(str(records_file), bucket=inputs, key_prefix=f"in/{number}/"),
+            output=BatchOutput.to_bucket(results, f"out/{number}/"),
+            role=role,
+        )
 
 
 def _add_scheduled_stack(app: cdk.App, kind: ScenarioKind, records_file: Path) -> None:
