@@ -190,6 +190,25 @@ def check_arn_in_environment(prop: str, arn: str, *, stack_name: str, region: st
             )
 
 
+def input_folder(input_key: str, *, uploaded: bool) -> str | None:
+    """The folder an input occupies: a folder input's prefix, or the folder an upload prunes
+    (the one holding ``input_key``); None for a single object in S3, which results (``<name>.out``
+    files) cannot overlap."""
+    if uploaded:
+        return input_key[: input_key.rfind("/") + 1]
+    return input_key if input_key.endswith("/") else None
+
+
+def folder_relation(folder: str, other: str) -> str | None:
+    """How ``folder`` stands to ``other`` (prefixes ending in ``/``, or ``""`` for the bucket root):
+    "is", "is inside", "contains", or None when neither holds the other."""
+    if folder == other:
+        return "is"
+    if folder.startswith(other):
+        return "is inside"
+    return "contains" if other.startswith(folder) else None
+
+
 def check_results_apart_from_input(
     *, input_key: str, uploaded: bool, output_prefix: str, same_bucket: Callable[[], bool]
 ) -> None:
@@ -200,27 +219,25 @@ def check_results_apart_from_input(
         holding ``input_key``.
     :param same_bucket: whether both are known to be one bucket, asked only when the folders overlap.
     """
-    if uploaded:
-        input_folder = input_key[: input_key.rfind("/") + 1]
-        source = f"{INPUT_PREFIX_PROP.removeprefix('input: ')}, which the upload prunes"
-    elif input_key.endswith("/"):
-        input_folder = input_key
-        source = INPUT_KEY_PROP.removeprefix("input: ")
-    else:
-        # Results are written as <name>.out files: they cannot be a single input object.
+    folder = input_folder(input_key, uploaded=uploaded)
+    if folder is None:
         return
-    if not (output_prefix.startswith(input_folder) or input_folder.startswith(output_prefix)) or not same_bucket():
+    relation = folder_relation(output_prefix, folder)
+    if relation is None or not same_bucket():
         return
-    inside = output_prefix.startswith(input_folder)
-    relation = "is" if output_prefix == input_folder else "is inside" if inside else "contains"
+    source = (
+        f"{INPUT_PREFIX_PROP.removeprefix('input: ')}, which the upload prunes"
+        if uploaded
+        else INPUT_KEY_PROP.removeprefix("input: ")
+    )
     consequence = (
         "the upload removes every object there that is not part of the input, so it deletes the previous results"
-        if uploaded and inside
+        if uploaded and relation != "contains"
         else "the next run would read the results (.out files) as input"
     )
     raise PropValueError(
         f"the output folder {output_prefix or '(the bucket root)'!r} (output, BatchOutput.to_bucket "
-        f"prefix) {relation} the input folder {input_folder!r} (input, {source}) in the same bucket: "
+        f"prefix) {relation} the input folder {folder!r} (input, {source}) in the same bucket: "
         f"{consequence}. Give output a folder that neither is, contains nor lies inside the input folder "
         f"(e.g. 'results/' next to 'input/'), or another bucket"
     )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import CustomResource, Token
+from aws_cdk import Annotations, CustomResource, Token
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
@@ -19,6 +19,7 @@ from .job_provider import TOTAL_TIMEOUT, JobProvider
 from .local_input_check import check_local_input, warning_before
 
 _P = contract.Property
+_PRUNES_IMPORTED_WARNING_ID = "personalize-batch-constructs:uploadIntoImportedBucket"
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class BatchInput:
                 for index, (name, path) in enumerate(_input_files(source))
             ]
             copy = _copy_into(scope, files, target, prefix, asset_key)
+            if bucket is not None and not isinstance(bucket, s3.Bucket):
+                _warn_upload_into_imported_bucket(scope, bucket, prefix)
             key = prefix if source.is_dir() else prefix + source.name
             return _BoundInput(bucket=target, key=key, version=_content_version(files), upload=copy)
 
@@ -160,6 +163,16 @@ def _copy_into(
     # overflow policies CDK may split off it.
     copy.node.add_dependency(provider.handler_role)
     return copy
+
+
+def _warn_upload_into_imported_bucket(scope: Construct, bucket: s3.IBucket, prefix: str) -> None:
+    """Others may write to a bucket this app does not define: the upload prunes their objects too."""
+    Annotations.of(scope).add_warning_v2(
+        _PRUNES_IMPORTED_WARNING_ID,
+        f"input: BatchInput.from_asset uploads into {bucket.node.path}, a bucket this app does not define: "
+        f"each deploy removes every object under {prefix!r} there that is not part of the input, whoever put it "
+        "there. Give key_prefix a folder that only this job writes to",
+    )
 
 
 def _content_version(files: list[tuple[str, s3_assets.Asset]]) -> str:

@@ -22,7 +22,7 @@ from .environment_check import check_arns_in_stack_environment
 from .grant_warnings import warn_about_grants_not_added
 from .handler_contract import contract
 from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
-from .location_overlap import check_results_apart_from_input
+from .location_overlap import JobLocations, check_locations
 from .scheduled_runs import ScheduledRuns, as_cloudformation_sends
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role
@@ -168,12 +168,16 @@ class BatchJob(Construct):
                 "server_access_logs_bucket applies only to buckets the construct creates, and both the input "
                 "and the output are in buckets given: turn on access logging on those buckets instead"
             )
-        check_results_apart_from_input(
-            input_bucket=bound_input.bucket,
-            input_key=bound_input.key,
-            uploaded=bound_input.upload is not None,
-            output_bucket=output_bucket,
-            output_prefix=output.prefix,
+        check_locations(
+            self,
+            JobLocations.of(
+                self,
+                input_bucket=bound_input.bucket,
+                input_key=bound_input.key,
+                uploaded=bound_input.upload is not None,
+                output_bucket=output_bucket,
+                output_prefix=output.prefix,
+            ),
         )
         self._output_prefix = output.prefix
         self._encryption_key = encryption_key

@@ -11,13 +11,15 @@ import jsii
 from aws_cdk import AspectPriority, Aspects, CfnResource, IAspect
 from constructs import Construct, IConstruct
 
+from .jsii_identity import jsii_identity
+
 ValuesOf = Callable[[CfnResource], set[str]]
 """The values a resource holds that an entry can name (for cdk-nag: its policies' actions and resources)."""
 
 _INSTANCES: dict[tuple[str, str], _ResourceSuppressions] = {}
 """Each scope's instance per metadata key, by the scope's jsii identity. Found here rather than in
 ``Aspects.of(scope).all``: that lookup costs jsii round trips on every acknowledgement (160 in
-app.py's one job), and the kernel never frees an object, so an identity is never reused."""
+app.py's one job)."""
 
 
 _MUTATING = AspectPriority.MUTATING
@@ -43,13 +45,6 @@ def withdraw_resource_suppression(scope: IConstruct, metadata_key: str, list_key
     _ResourceSuppressions.of(scope, metadata_key, list_key).discard(entry)
 
 
-def _jsii_identity(scope: IConstruct) -> str:
-    """The id jsii gives the construct's JavaScript object, the same for every Python proxy of it
-    (a construct created in JavaScript, such as a role's DefaultPolicy, gets a new proxy on each
-    lookup), and never reused in the process."""
-    return str(scope.__jsii_ref__.ref)  # type: ignore[attr-defined]
-
-
 @jsii.implements(IAspect)
 class _ResourceSuppressions:
     """Writes one scope's entries for one scanner into the metadata of each L1 resource under it.
@@ -71,7 +66,7 @@ class _ResourceSuppressions:
     @classmethod
     def of(cls, scope: IConstruct, metadata_key: str, list_key: str) -> _ResourceSuppressions:
         """The scope's one instance for this metadata key, added on its first entry."""
-        key = (_jsii_identity(scope), metadata_key)
+        key = (jsii_identity(scope), metadata_key)
         existing = _INSTANCES.get(key)
         if existing is not None:
             return existing

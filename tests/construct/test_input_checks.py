@@ -216,6 +216,143 @@ def test_results_apart_from_the_input_or_unknown_until_deploy_pass(app, case):
     job(stack, job_input, output)
 
 
+# --- jobs of one stack apart from each other ------------------------------------------------------
+
+
+def two_jobs(stack: Stack, first: tuple[BatchInput, BatchOutput], second: tuple[BatchInput, BatchOutput]) -> None:
+    BatchInferenceJob(stack, "First", solution_version_arn=SOLUTION_VERSION_ARN, input=first[0], output=first[1])
+    BatchInferenceJob(stack, "Second", solution_version_arn=SOLUTION_VERSION_ARN, input=second[0], output=second[1])
+
+
+def test_an_upload_into_another_jobs_output_folder_is_refused_naming_both(stack, tmp_path):
+    results = s3.Bucket(stack, "Results")
+    users = jsonl(tmp_path / "users.json")
+    with pytest.raises(ValueError, match=names("output", "input", f"{stack.node.path}/First", "key_prefix")) as raised:
+        two_jobs(
+            stack,
+            (BatchInput.from_asset(str(users)), BatchOutput.to_bucket(results, "out/")),
+            (
+                BatchInput.from_asset(str(users), bucket=results, key_prefix="out/"),
+                BatchOutput.to_bucket(results, "b/"),
+            ),
+        )
+    assert str(raised.value).startswith(f"{stack.node.path}/Second: ")
+    assert f"deletes the results of {stack.node.path}/First" in str(raised.value)
+
+
+def test_results_written_into_an_earlier_jobs_input_folder_are_refused(stack):
+    data = s3.Bucket(stack, "Data")
+    with pytest.raises(ValueError, match=names("output", "input")) as raised:
+        two_jobs(
+            stack,
+            (BatchInput.from_bucket(data, "users/"), BatchOutput.to_bucket(data, "a/")),
+            (BatchInput.from_bucket(data, "items/"), BatchOutput.to_bucket(data, "users/today/")),
+        )
+    message = str(raised.value)
+    assert f"'users/today/' of {stack.node.path}/Second (output" in message
+    assert f"is inside the input folder 'users/' of {stack.node.path}/First (input" in message
+    assert "would read the results" in message
+
+
+def test_an_input_read_from_another_jobs_output_folder_is_refused(stack):
+    first = BatchInferenceJob(
+        stack,
+        "First",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_bucket(s3.Bucket(stack, "In"), "u/"),
+    )
+    with pytest.raises(ValueError, match=names("output", "input", f"{stack.node.path}/First")):
+        BatchInferenceJob(
+            stack,
+            "Second",
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=BatchInput.from_bucket(first.output_bucket, "results/"),
+        )
+
+
+def test_two_uploads_into_one_folder_are_refused(stack, tmp_path):
+    shared = s3.Bucket(stack, "Shared")
+    users, items = jsonl(tmp_path / "users.json"), jsonl(tmp_path / "items.json", '{"itemId": "105"}\n')
+    with pytest.raises(ValueError, match=names("input", "key_prefix", f"{stack.node.path}/First")) as raised:
+        two_jobs(
+            stack,
+            (BatchInput.from_asset(str(users), bucket=shared, key_prefix="in/"), BatchOutput.to_bucket(shared, "a/")),
+            (BatchInput.from_asset(str(items), bucket=shared, key_prefix="in/"), BatchOutput.to_bucket(shared, "b/")),
+        )
+    assert "would delete the other job's input" in str(raised.value)
+
+
+def test_an_upload_around_another_jobs_input_in_s3_is_warned_about_naming_both(tmp_path):
+    stack = Stack(App(), "AroundInput", env=HERE)
+    shared = s3.Bucket.from_bucket_name(stack, "Shared", "team-data")
+    same = s3.Bucket.from_bucket_name(stack, "SameByName", "team-data")
+    two_jobs(
+        stack,
+        (BatchInput.from_bucket(shared, "in/daily/users.json"), BatchOutput.to_bucket(s3.Bucket(stack, "A"))),
+        (
+            BatchInput.from_asset(str(jsonl(tmp_path / "users.json")), bucket=same, key_prefix="in/"),
+            BatchOutput.to_bucket(s3.Bucket(stack, "B")),
+        ),
+    )
+    (warning,) = Annotations.from_stack(stack).find_warning(
+        "/AroundInput/Second", Match.string_like_regexp("inputInAnotherUpload")
+    )
+    text = warning.entry.data
+    assert "'in/daily/users.json' of AroundInput/First" in text
+    assert "upload folder 'in/' of AroundInput/Second (input: BatchInput.from_asset key_prefix)" in text
+    # The upload goes into a bucket the app does not define: what else is there is pruned too.
+    (imported,) = Annotations.from_stack(stack).find_warning(
+        "/AroundInput/Second", Match.string_like_regexp("uploadIntoImportedBucket")
+    )
+    assert "removes every object under 'in/' there" in imported.entry.data
+    assert "AroundInput/SameByName" in imported.entry.data
+
+
+def test_two_jobs_writing_to_one_output_folder_are_refused_naming_the_manifest(stack):
+    results = s3.Bucket(stack, "Results")
+    data = s3.Bucket(stack, "Data")
+    with pytest.raises(ValueError, match=names("output", f"{stack.node.path}/First")) as raised:
+        two_jobs(
+            stack,
+            (BatchInput.from_bucket(data, "users.json"), BatchOutput.to_bucket(results, "out/")),
+            (BatchInput.from_bucket(data, "items.json"), BatchOutput.to_bucket(results, "out/")),
+        )
+    assert "out/manifest.json" in str(raised.value)
+
+
+def test_jobs_apart_from_each_other_pass(stack, tmp_path):
+    shared = s3.Bucket(stack, "Shared")
+    users = jsonl(tmp_path / "users.json")
+    # Folders side by side, an output folder around (not inside) another job's input, the same
+    # folder read by two jobs, and the default new buckets of two jobs.
+    two_jobs(
+        stack,
+        (BatchInput.from_asset(str(users), bucket=shared, key_prefix="in/a/"), BatchOutput.to_bucket(shared, "out/a/")),
+        (BatchInput.from_asset(str(users), bucket=shared, key_prefix="in/b/"), BatchOutput.to_bucket(shared, "out/")),
+    )
+    for name in ("Third", "Fourth"):
+        BatchInferenceJob(
+            stack, name, solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_bucket(shared, "in/a/")
+        )
+    for name in ("Fifth", "Sixth"):
+        BatchInferenceJob(
+            stack, name, solution_version_arn=SOLUTION_VERSION_ARN, input=BatchInput.from_asset(str(users))
+        )
+
+
+def test_jobs_of_other_stacks_of_the_same_name_are_not_compared(tmp_path):
+    for _ in range(2):
+        stack = Stack(App(), "Same")
+        results = s3.Bucket.from_bucket_name(stack, "Results", "team-results")
+        BatchInferenceJob(
+            stack,
+            "Job",
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=BatchInput.from_asset(str(jsonl(tmp_path / "users.json"))),
+            output=BatchOutput.to_bucket(results, "out/"),
+        )
+
+
 # --- ARNs of the stack's environment ----------------------------------------------------------------
 
 
