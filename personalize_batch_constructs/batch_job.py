@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple, Required, TypedDict, Unpack, cast
 
-from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -29,6 +29,7 @@ from .service_role import grant_bucket_access, grant_key_use, new_service_role
 from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properties, wait_shares
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
+_NO_RUN_END_WARNING_ID = "personalize-batch-constructs:ruleNeverFires"
 _REQUIRED_PROPS = ("solution_version_arn", "input")
 _P = contract.Property
 _DEFAULT_NONCURRENT_VERSION_EXPIRATION = Duration.days(30)
@@ -181,6 +182,7 @@ class BatchJob(Construct):
         )
         self._output_prefix = output.prefix
         self._encryption_key = encryption_key
+        self._waits = checked.wait
         self.role: iam.IRole = props.get("role") or new_service_role(self, "ServiceRole")
         """The service role Personalize assumes."""
         self.input_bucket: s3.IBucket = bound_input.bucket
@@ -339,6 +341,13 @@ class BatchJob(Construct):
         return self._on_run_end(construct_id, completion_events.FAILED_DETAIL_TYPE, options)
 
     def _on_run_end(self, construct_id: str, detail_type: str, options: dict[str, Any]) -> events.Rule:
+        if not self._waits and self.schedule is None:
+            Annotations.of(self).add_warning_v2(
+                _NO_RUN_END_WARNING_ID,
+                f"{construct_id}: with wait=False and no schedule, nothing watches this job's runs to their end, so "
+                "this rule never fires: the deploy moves on once Personalize accepts the job. Set wait=True, or a "
+                "schedule (scheduled runs are watched to their end and send the events)",
+            )
         given = options.pop("event_pattern", None)
         target = options.pop("target", None)
         pattern = completion_events.pattern(self, detail_type, given)

@@ -3,9 +3,15 @@ reads, the count attributes, the rules of on_completed/on_failed, and the handle
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk.assertions import Annotations, Match
+
+from personalize_batch_constructs import BatchInferenceJob, BatchInput
 
 from .cfn import as_list, canonical, get_att, logical_id, resources, statements
+from .stacks import SOLUTION_VERSION_ARN
 
 WAIT_RESOURCE_TYPE = "Custom::PersonalizeBatchJobWait"
 
@@ -94,3 +100,21 @@ def test_the_handler_may_use_the_output_key_to_read_results_and_write_its_object
     # Read the results (Decrypt), write the check's progress and the manifest (GenerateDataKey): no wildcards.
     assert {"kms:Decrypt", "kms:GenerateDataKey"} <= actions
     assert not any("*" in action for action in actions)
+
+
+def test_a_completion_rule_that_can_never_fire_is_warned_about():
+    stack = Stack(App(), "NoWatch")
+    watched_by_schedule = scheduler.ScheduleExpression.rate(Duration.days(1))
+    for construct_id, schedule in (("Unwatched", None), ("Scheduled", watched_by_schedule)):
+        job = BatchInferenceJob(
+            stack,
+            construct_id,
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=BatchInput.from_bucket(s3.Bucket(stack, f"{construct_id}Data"), "users.json"),
+            wait=False,
+            **({"schedule": schedule} if schedule else {}),
+        )
+        job.on_completed("Done")
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("ruleNeverFires"))
+    assert [warning.id for warning in warnings] == ["/NoWatch/Unwatched"]
+    assert "Done: with wait=False and no schedule" in warnings[0].entry.data
