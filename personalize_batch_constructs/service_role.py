@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from aws_cdk import Aws
+import jsii
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from .nag_acknowledgements import acknowledge_wildcards
 from .shared_grants import MAX_EXACT_RESOURCES, Named, SharedGrants, bucket_objects
@@ -36,6 +37,61 @@ def new_service_role(scope: Construct, construct_id: str) -> iam.Role:
             },
         ),
     )
+
+
+def require_personalize_trust(job: Construct, role: iam.IRole) -> None:
+    """Fail synthesis when a given role of this app cannot be assumed by Personalize: checked when
+    the app is synthesized, so trust added after the job counts."""
+    if isinstance(role, iam.Role):
+        job.node.add_validation(_TrustsPersonalize(role))
+
+
+@jsii.implements(IValidation)
+class _TrustsPersonalize:
+    """The role's trust policy must allow ``sts:AssumeRole`` to Personalize, or Personalize fails
+    every job at deploy ("Failed to assume role"). Left alone when a part holds an intrinsic."""
+
+    def __init__(self, role: iam.Role) -> None:
+        self._role = role
+
+    def validate(self) -> list[str]:
+        document = self._role.assume_role_policy
+        if document is None:
+            return []
+        statements = Stack.of(self._role).resolve(document.to_json()).get("Statement", [])
+        if any(_trusts_personalize(statement) is not False for statement in statements):
+            return []
+        return [
+            f"role: {self._role.node.path} does not let {PERSONALIZE_PRINCIPAL} assume it (no statement of its "
+            "trust policy allows it sts:AssumeRole), so Personalize would fail the job at deploy, unable to "
+            f"assume the role. Create it with assumed_by=iam.ServicePrincipal({PERSONALIZE_PRINCIPAL!r}), add "
+            "that statement with role.assume_role_policy.add_statements(...), or leave role unset for a new one"
+        ]
+
+
+def _trusts_personalize(statement: dict[str, Any]) -> bool | None:
+    """Whether the statement lets Personalize assume the role; None when a part is an intrinsic."""
+    if statement.get("Effect") != "Allow":
+        return False
+    actions, principal = statement.get("Action", []), statement.get("Principal")
+    actions = actions if isinstance(actions, list) else [actions]
+    if any(not isinstance(action, str) for action in actions):
+        return None
+    if not any(action in ("sts:AssumeRole", "sts:*", "*") for action in actions):
+        return False
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return None
+    services = principal.get("Service", [])
+    anyone = principal.get("AWS", [])
+    names = [
+        *(services if isinstance(services, list) else [services]),
+        *(anyone if isinstance(anyone, list) else [anyone]),
+    ]
+    if any(not isinstance(name, str) for name in names):
+        return None
+    return PERSONALIZE_PRINCIPAL in names or "*" in names
 
 
 def grant_bucket_access(

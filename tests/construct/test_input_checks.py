@@ -353,6 +353,50 @@ def test_jobs_of_other_stacks_of_the_same_name_are_not_compared(tmp_path):
         )
 
 
+# --- a given role Personalize must be able to assume ---------------------------------------------
+
+
+def _job_with_role(role_principal, *, trust_added_later=None) -> App:
+    app = App()
+    stack = Stack(app, "Trust", env=HERE)
+    role = iam.Role(stack, "Given", assumed_by=role_principal)
+    BatchInferenceJob(
+        stack,
+        "Job",
+        solution_version_arn=SOLUTION_VERSION_ARN,
+        input=BatchInput.from_bucket(s3.Bucket(stack, "Data"), "users.json"),
+        role=role,
+    )
+    if trust_added_later is not None:
+        role.assume_role_policy.add_statements(
+            iam.PolicyStatement(actions=["sts:AssumeRole"], principals=[trust_added_later])
+        )
+    return app
+
+
+def test_a_given_role_that_personalize_cannot_assume_fails_synth_naming_it():
+    app = _job_with_role(iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(RuntimeError, match=names("role", "Trust/Given", "personalize.amazonaws.com", "assumed_by")):
+        app.synth()
+
+
+@pytest.mark.parametrize(
+    ("principal", "later"),
+    [
+        (
+            iam.CompositePrincipal(
+                iam.ServicePrincipal("lambda.amazonaws.com"), iam.ServicePrincipal("personalize.amazonaws.com")
+            ),
+            None,
+        ),
+        (iam.ServicePrincipal("lambda.amazonaws.com"), iam.ServicePrincipal("personalize.amazonaws.com")),
+    ],
+    ids=["composite", "trust-added-after-the-job"],
+)
+def test_a_given_role_that_trusts_personalize_passes(principal, later):
+    _job_with_role(principal, trust_added_later=later).synth()
+
+
 # --- ARNs of the stack's environment ----------------------------------------------------------------
 
 
