@@ -160,7 +160,18 @@ def check_tags(prop: str, tags: Mapping[Any, object], *, skip: Callable[[object]
 
 
 def check_object_key(prop: str, value: object) -> None:
-    """An object key, or a folder prefix ending in ``/``."""
+    """An object key, or a folder prefix ending in ``/``: not an ``s3://`` URI, not starting with ``/``."""
+    if isinstance(value, str) and value[:5].lower() == "s3://":
+        key = value[5:].partition("/")[2]
+        instead = f"the key {key!r}" if key else "the object's key"
+        raise PropValueError(
+            f"{prop} must be the object's key inside the bucket given, not an s3:// URI: give {instead} "
+            f"(the bucket is the bucket argument), got {value!r}"
+        )
+    if isinstance(value, str) and value.startswith("/") and value.lstrip("/"):
+        raise PropValueError(
+            f"{prop} must not start with '/': an S3 key has no leading slash, give {value.lstrip('/')!r}, got {value!r}"
+        )
     if not isinstance(value, str) or not value or value.startswith("/"):
         raise PropValueError(
             f"{prop} must be an object key or a folder prefix ending in '/', not empty and not starting "

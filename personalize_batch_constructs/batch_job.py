@@ -15,7 +15,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
-from . import completion_events, prop_checks
+from . import completion_events, prop_checks, schedule_expression
 from .batch_input import BatchInput
 from .batch_output import BatchOutput
 from .environment_check import check_arns_in_stack_environment
@@ -23,7 +23,7 @@ from .grant_warnings import warn_about_grants_not_added
 from .handler_contract import contract
 from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .location_overlap import JobLocations, check_locations
-from .scheduled_runs import ScheduledRuns, as_cloudformation_sends
+from .scheduled_runs import ScheduledRuns, as_cloudformation_sends, warn_about_overlapping_runs
 from .secure_bucket import new_secure_bucket
 from .service_role import grant_bucket_access, grant_key_use, new_service_role, require_personalize_trust
 from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properties, wait_shares
@@ -40,6 +40,8 @@ _INPUT_UNVERSIONED = (
 _NEW_OUTPUT_BUCKET_PROPS = ("output_versioned", "output_noncurrent_version_expiration", "output_removal_policy")
 """Props that configure the output bucket the construct creates, and nothing else."""
 _OUTPUT_UNVERSIONED = "Versioning turned off with output_versioned=False"
+_OUTPUT_REMOVAL_POLICIES = (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY)
+"""What ``output_removal_policy`` may be: CloudFormation deletes or keeps a bucket, it has no snapshot."""
 
 
 class BatchJobProps(TypedDict, total=False):
@@ -160,7 +162,7 @@ class BatchJob(Construct):
         output = props.get("output") or BatchOutput._to_new_bucket()
         output_bucket = output.bucket or new_bucket(
             "OutputBucket",
-            props.get("output_removal_policy", RemovalPolicy.RETAIN),
+            checked.output_removal_policy,
             checked.output_versions_kept,
             _OUTPUT_UNVERSIONED,
         )
@@ -298,6 +300,7 @@ class BatchJob(Construct):
             )
             # Runs again "after the deploy-time run": the schedule exists once the deploy's wait is over.
             self.schedule.node.add_dependency(self._last_resource)
+            warn_about_overlapping_runs(self, checked.schedule, checked.timeout_seconds)
 
     @property
     def job_arn(self) -> str:
@@ -383,10 +386,7 @@ class BatchJob(Construct):
         missing = [name for name in _REQUIRED_PROPS if name not in props]
         if missing:
             raise TypeError(f"{cls.__name__}() missing required keyword argument {', '.join(map(repr, missing))}")
-        if not isinstance(props["input"], BatchInput):
-            raise ValueError(
-                f"input must be a BatchInput (BatchInput.from_asset or from_bucket), got {props['input']!r}"
-            )
+        _check_location_types(props["input"], props.get("output"))
         prop_checks.check_arn("solution_version_arn", props["solution_version_arn"], "solution version")
         prop_checks.check_arn("filter_arn", props.get("filter_arn"), "filter")
         num_results = props.get("num_results", cls._default_num_results)
@@ -404,10 +404,18 @@ class BatchJob(Construct):
         wait = props.get("wait", True)
         if not isinstance(wait, bool):
             raise ValueError(f"wait must be True or False, got {wait!r}")
+        schedule = props.get("schedule")
         if not wait and timeout_seconds > int(TOTAL_TIMEOUT.to_seconds()):
+            # A scheduled run watches its job to the end within this same timeout, whatever wait says.
+            also_runs = (
+                "; the scheduled runs, which watch the job to its end whatever wait says, have this same "
+                "timeout: for runs of more than an hour, use wait=True"
+                if schedule is not None
+                else ""
+            )
             raise ValueError(
-                f"timeout may be at most 3600 s with wait=False, which waits only for the job to start, "
-                f"got {timeout_seconds} s"
+                f"timeout may be at most 3600 s with wait=False, which waits only for the job to start"
+                f"{also_runs}, got {timeout_seconds} s"
             )
         max_error_rate = props.get("max_error_rate")
         prop_checks.check_number("max_error_rate", max_error_rate, low=0, high=1)
@@ -429,17 +437,31 @@ class BatchJob(Construct):
                 at_least_seconds=query_seconds,
                 at_most_seconds=max(query_seconds, timeout_seconds),
             )
-        schedule = props.get("schedule")
         if schedule is not None and not isinstance(schedule, scheduler.ScheduleExpression):
             raise ValueError(
                 "schedule must be an aws_scheduler.ScheduleExpression (ScheduleExpression.cron, rate or at), "
                 f"got {schedule!r}"
             )
-        schedule_enabled = props.get("schedule_enabled", True)
+        if schedule is not None and not Token.is_unresolved(schedule.expression_string):
+            schedule_expression.check_expression("schedule", schedule.expression_string)
+        # None is the default, as for schedule itself.
+        schedule_enabled = props.get("schedule_enabled")
+        if schedule_enabled is not None and schedule is None:
+            raise ValueError("schedule_enabled applies only with a schedule")
+        schedule_enabled = True if schedule_enabled is None else schedule_enabled
         if not isinstance(schedule_enabled, bool):
             raise ValueError(f"schedule_enabled must be True or False, got {schedule_enabled!r}")
-        if "schedule_enabled" in props and schedule is None:
-            raise ValueError("schedule_enabled applies only with a schedule")
+        removal_policy = props.get("output_removal_policy", RemovalPolicy.RETAIN)
+        if removal_policy not in _OUTPUT_REMOVAL_POLICIES:
+            raise ValueError(
+                "output_removal_policy must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY (an S3 bucket "
+                "takes no other), got "
+                + (
+                    f"RemovalPolicy.{removal_policy.name}"
+                    if isinstance(removal_policy, RemovalPolicy)
+                    else repr(removal_policy)
+                )
+            )
         output = props.get("output")
         if output is not None and output.bucket is not None:
             given = [name for name in _NEW_OUTPUT_BUCKET_PROPS if name in props]
@@ -468,6 +490,8 @@ class BatchJob(Construct):
             else str(float(max_error_rate)),
             schedule=schedule,
             schedule_enabled=schedule_enabled,
+            timeout_seconds=timeout_seconds,
+            output_removal_policy=removal_policy,
         )
 
 
@@ -481,6 +505,22 @@ class _CheckedProps(NamedTuple):
     output_versions_kept: Duration | None
     schedule: scheduler.ScheduleExpression | None
     schedule_enabled: bool
+    timeout_seconds: int
+    output_removal_policy: RemovalPolicy
+
+
+def _check_location_types(job_input: object, output: object) -> None:
+    """``input`` and ``output`` are the library's own location objects, not a bucket or a path."""
+    if not isinstance(job_input, BatchInput):
+        raise TypeError(
+            "input must be a BatchInput: BatchInput.from_asset(path) for local files, or "
+            f"BatchInput.from_bucket(bucket, key) for an object or folder in S3, got {job_input!r}"
+        )
+    if output is not None and not isinstance(output, BatchOutput):
+        raise TypeError(
+            "output must be a BatchOutput: use BatchOutput.to_bucket(bucket, prefix), or leave output out for "
+            f"a new bucket, got {output!r}"
+        )
 
 
 def _policy_of(bucket: s3.IBucket) -> Construct | None:

@@ -66,6 +66,9 @@ def check_weights(prop: str, value: Mapping[str, float] | None) -> None:
 
 def check_tags(prop: str, tags: Mapping[str, str] | None) -> None:
     """The API's limits and characters; a token key or value is checked at deploy."""
+    if tags is not None and not is_token(tags) and not isinstance(tags, Mapping):
+        # The CloudFormation shape, [{"Key": k, "Value": v}], is the likeliest: name the one the prop takes.
+        raise TypeError(f"{prop} must be a mapping of tag key to tag value, e.g. {{'team': 'recs'}}, got {tags!r}")
     if tags is not None and not is_token(tags):
         prop_rules.check_tags(prop, tags, skip=is_token)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Aws, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_scheduler as scheduler
@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from .nag_acknowledgements import acknowledge_wildcards
+from .schedule_expression import rate_interval_seconds
 
 if TYPE_CHECKING:
     from .job_provider import JobProvider
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 RUN_TIMEOUT = Duration.hours(13)
 """How long an execution may last: the longest ``timeout`` (12 hours) and the results check after it."""
 _LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+_OVERLAP_WARNING_ID = "personalize-batch-constructs:scheduleFasterThanTimeout"
 
 
 class ScheduledRuns(Construct):
@@ -126,6 +128,23 @@ class ScheduledRuns(Construct):
             enabled=enabled,
             description=f"Runs the Personalize batch job {job.node.path} again",
         )
+
+
+def warn_about_overlapping_runs(job: Construct, expression: scheduler.ScheduleExpression, timeout_seconds: int) -> None:
+    """A CDK warning on ``job`` when its ``rate(...)`` schedule starts runs more often than one may last."""
+    if Token.is_unresolved(expression.expression_string):
+        return
+    interval = rate_interval_seconds(expression.expression_string)
+    if interval is None or interval >= timeout_seconds:
+        return
+    Annotations.of(job).add_warning_v2(
+        _OVERLAP_WARNING_ID,
+        f"schedule {expression.expression_string} starts a run every {interval} s, less than the timeout of "
+        f"{timeout_seconds} s a run may take: a run still going when the next starts overlaps it, each run is "
+        "a billed Personalize job, and overlapping runs pile up at Personalize's quota of concurrent jobs "
+        "(5 per kind by default), queueing this stack's other jobs too. Give schedule a rate of at least "
+        "timeout, or a shorter timeout.",
+    )
 
 
 def as_cloudformation_sends(properties: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,11 +6,12 @@ shared App.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import re
 
 import pytest
-from aws_cdk import App, Duration, RemovalPolicy, Stack
+from aws_cdk import App, CfnParameter, Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from aws_cdk.aws_scheduler import ScheduleExpression
@@ -81,6 +82,7 @@ SHARED_BAD_PROPS = [
     ("timeout", {"timeout": Duration.hours(13)}),
     ("timeout", {"timeout": Duration.seconds(12 * 3600 + 1)}),
     ("timeout", {"timeout": Duration.seconds(3601), "wait": False}),
+    ("output_removal_policy", {"output_removal_policy": RemovalPolicy.SNAPSHOT}),
     ("wait", {"wait": "no"}),
     ("wait", {"wait": 0}),
     ("timeout", {"timeout": Duration.seconds(0)}),
@@ -93,6 +95,7 @@ SHARED_BAD_PROPS = [
     ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": Duration.seconds(0)}),
     ("output_noncurrent_version_expiration", {"output_noncurrent_version_expiration": 30}),
     ("schedule", {"schedule": "cron(0 2 * * ? *)"}),
+    ("schedule", {"schedule": ScheduleExpression.expression("cron(0 2 * * *)")}),
     ("schedule_enabled", {"schedule_enabled": False}),
     ("schedule_enabled", {"schedule": ScheduleExpression.rate(Duration.days(1)), "schedule_enabled": "no"}),
 ]
@@ -159,8 +162,45 @@ def test_access_logs_are_refused_when_no_bucket_is_new_and_kept_when_one_is(stac
 
 @pytest.mark.parametrize("job_class", [BatchInferenceJob, BatchSegmentJob])
 def test_input_must_be_a_batch_input(stack, job_class):
-    with pytest.raises(ValueError, match=names("input")):
+    with pytest.raises(
+        TypeError, match=rf"^Validation\d+/Job: {names('input')}.*BatchInput\.from_bucket\(bucket, key\)"
+    ):
         job_class(stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input="s3://bucket/users.json")
+
+
+def test_output_must_be_a_batch_output_not_a_bucket(stack, bucket_input):
+    # It used to fail with AttributeError: 'Bucket' object has no attribute 'bucket'.
+    with pytest.raises(
+        TypeError, match=rf"^Validation\d+/Job: {names('output')}.*BatchOutput\.to_bucket\(bucket, prefix\)"
+    ):
+        make_job(stack, bucket_input, output=s3.Bucket(stack, "Results"))
+
+
+def test_tags_must_be_a_mapping_not_a_cloudformation_tag_list(stack, bucket_input):
+    # It used to fail with AttributeError: 'list' object has no attribute 'items'.
+    with pytest.raises(
+        TypeError, match=rf"^Validation\d+/Job: {names('tags')} must be a mapping of tag key to tag value"
+    ):
+        make_job(stack, bucket_input, tags=[{"Key": "a", "Value": "b"}])
+
+
+@pytest.mark.parametrize("policy", [RemovalPolicy.SNAPSHOT, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, "DESTROY"])
+def test_output_removal_policy_is_retain_or_destroy(stack, bucket_input, policy):
+    with pytest.raises(
+        ValueError, match=rf"{names('output_removal_policy')} must be RemovalPolicy\.RETAIN or RemovalPolicy\.DESTROY"
+    ):
+        make_job(stack, bucket_input, output_removal_policy=policy)
+
+
+@pytest.mark.parametrize("policy", [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY])
+def test_output_removal_policy_retain_and_destroy_reach_the_new_bucket(policy):
+    # Its own app: the shared one may be synthesized only once.
+    stack = Stack(App(), "Removal")
+    job_input = BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
+    job = make_job(stack, job_input, output_removal_policy=policy)
+    (bucket,) = Template.from_stack(stack).find_resources("AWS::S3::Bucket").values()
+    assert bucket["DeletionPolicy"] == ("Retain" if policy == RemovalPolicy.RETAIN else "Delete")
+    assert job.output_bucket.node.scope is job
 
 
 def test_the_shared_base_cannot_be_used_on_its_own(stack, bucket_input):
@@ -192,9 +232,25 @@ def test_output_prefix_must_end_with_a_slash(stack):
 
 def test_bucket_input_key_must_not_be_empty(stack):
     bucket = s3.Bucket.from_bucket_name(stack, "In", "input-bucket")
-    for key in ("", "/users.json"):
+    for key in ("", "/", "/users.json"):
         with pytest.raises(ValueError, match=r"input.*from_bucket key"):
             BatchInput.from_bucket(bucket, key)
+
+
+@pytest.mark.parametrize(
+    ("key", "instead"),
+    [
+        ("s3://b/users.json", "give the key 'users.json'"),
+        ("S3://b/users/", "give the key 'users/'"),
+        ("s3://b", "give the object's key"),
+        ("/users.json", "give 'users.json'"),
+        ("//users/part.json", "give 'users/part.json'"),
+    ],
+)
+def test_bucket_input_key_is_a_key_not_a_uri_or_a_path(stack, key, instead):
+    bucket = s3.Bucket.from_bucket_name(stack, "In", "input-bucket")
+    with pytest.raises(ValueError, match=rf"^input: BatchInput\.from_bucket key .*{re.escape(instead)}"):
+        BatchInput.from_bucket(bucket, key)
 
 
 GOOD_PROPS = [
@@ -219,6 +275,10 @@ GOOD_PROPS = [
     {"output_versioned": False},
     {"output_noncurrent_version_expiration": Duration.days(1)},
     {"output_noncurrent_version_expiration": Duration.hours(48)},
+    {"schedule": ScheduleExpression.rate(Duration.days(1)), "schedule_enabled": None},
+    {"schedule_enabled": None},
+    {"schedule": None, "schedule_enabled": None},
+    {"output_removal_policy": RemovalPolicy.DESTROY},
 ]
 
 
@@ -265,3 +325,137 @@ def test_the_longest_timeout_waits_in_twelve_extensions_and_wait_false_in_none(s
     )
     assert longest.node.try_find_child("Wait12") is not None and longest.node.try_find_child("Wait13") is None
     assert [child.node.id for child in no_wait.node.children if child.node.id.startswith("Wait")] == []
+
+
+# (the expression, a part of the message saying what is wrong and what is allowed)
+BAD_SCHEDULES = [
+    (ScheduleExpression.expression("cron(0 2 * * *)"), r"a unix cron of 5 fields.*e\.g\. 'cron\(0 2 \* \* \? \*\)'"),
+    (ScheduleExpression.expression("cron(0 2 * * 1-5)"), "a unix cron of 5 fields.*1-7 from SUN"),
+    (
+        ScheduleExpression.expression("cron(0 2 * * ? * *)"),
+        r"of 6 fields, cron\(minutes hours day-of-month month day-of-week year\)",
+    ),
+    (ScheduleExpression.expression("every night"), r"cron\(.*\), rate\(value unit\) or at\(yyyy-mm-ddThh:mm:ss\)"),
+    (ScheduleExpression.expression("Rate(1 day)"), r"rate\(value unit\)"),
+    (ScheduleExpression.cron(minute="0", hour="25"), "hours must be 0-23 .*got '25'"),
+    (ScheduleExpression.cron(minute="60", hour="2"), "minutes must be 0-59 .*got '60'"),
+    (ScheduleExpression.cron(minute="0", hour="2", day="0"), "day-of-month must be 1-31 .*got '0'"),
+    (ScheduleExpression.cron(minute="0", hour="2", day="32"), "day-of-month must be 1-31"),
+    (ScheduleExpression.cron(minute="0", hour="2", month="13"), "month must be 1-12 or JAN-DEC .*got '13'"),
+    (ScheduleExpression.cron(minute="0", hour="2", month="JANUARY"), "month must be 1-12 or JAN-DEC"),
+    (ScheduleExpression.cron(minute="0", hour="2", week_day="0"), "day-of-week must be 1-7 or SUN-SAT .*got '0'"),
+    (ScheduleExpression.cron(minute="0", hour="2", week_day="MON-8"), "day-of-week must be 1-7"),
+    (ScheduleExpression.cron(minute="0", hour="2", week_day="3#1,6#3"), "day-of-week must be"),
+    (ScheduleExpression.cron(minute="0", hour="2", week_day="3#6"), "day-of-week must be"),
+    (ScheduleExpression.cron(minute="0", hour="2", year="1969"), "year must be 1970-2199 .*got '1969'"),
+    (ScheduleExpression.cron(minute="0", hour="2", year="2200"), "year must be 1970-2199"),
+    (ScheduleExpression.cron(minute="0,61", hour="2"), "minutes must be 0-59 .*got '0,61'"),
+    (ScheduleExpression.cron(minute="0/0", hour="2"), "minutes must be 0-59"),
+    (ScheduleExpression.cron(minute="0", hour="1-24"), "hours must be 0-23"),
+    (ScheduleExpression.cron(minute="0", hour="?"), "hours must be 0-23"),
+    (ScheduleExpression.cron(minute="0", hour="2", day="5L"), "day-of-month must be"),
+    (ScheduleExpression.expression("cron(0 2 * * * *)"), "'?' in exactly one of them"),
+    (ScheduleExpression.expression("cron(0 2 ? * ? *)"), "'?' in exactly one of them"),
+    (ScheduleExpression.expression("cron(0 2 1 * MON *)"), "'?' in exactly one of them"),
+    (ScheduleExpression.expression("rate(0 hours)"), "value a positive whole number"),
+    (ScheduleExpression.expression("rate(1 hours)"), r"minute, hour or day when the value is 1"),
+    (ScheduleExpression.expression("rate(2 day)"), "minutes, hours or days otherwise"),
+    (ScheduleExpression.expression("rate(30 seconds)"), "unit minute, hour or day"),
+    (ScheduleExpression.expression("rate(-5 minutes)"), "value a positive whole number"),
+    (ScheduleExpression.expression("rate(five minutes)"), "value a positive whole number"),
+    (ScheduleExpression.expression("at(2030-02-30T02:00:00)"), r"at\(yyyy-mm-ddThh:mm:ss\)"),
+    (ScheduleExpression.expression("at(2030-01-01 02:00)"), r"at\(yyyy-mm-ddThh:mm:ss\)"),
+]
+
+
+@pytest.mark.parametrize(("schedule", "message"), BAD_SCHEDULES, ids=[s.expression_string for s, _ in BAD_SCHEDULES])
+def test_a_malformed_schedule_expression_is_refused_at_synth(stack, bucket_input, schedule, message):
+    # EventBridge Scheduler would refuse it only when the schedule is created, after the deploy-time run.
+    with pytest.raises(ValueError, match=rf"^Validation\d+/Job: {names('schedule')}.*{message}") as raised:
+        make_job(stack, bucket_input, schedule=schedule)
+    assert schedule.expression_string in str(raised.value)
+
+
+GOOD_SCHEDULES = [
+    ScheduleExpression.cron(minute="30", hour="2", time_zone=TimeZone.EUROPE_BERLIN),
+    ScheduleExpression.cron(minute="0", hour="2"),
+    ScheduleExpression.cron(hour="3", week_day="MON"),
+    ScheduleExpression.cron(minute="0", hour="8", day="1"),
+    ScheduleExpression.cron(minute="0/15", hour="*/2", week_day="MON-FRI"),
+    ScheduleExpression.cron(minute="5,35", hour="14", month="JAN,feb,MAR-DEC", year="2026-2199"),
+    ScheduleExpression.cron(minute="0", hour="10", week_day="6L", year="1970"),
+    ScheduleExpression.cron(minute="15", hour="10", week_day="6#3"),
+    ScheduleExpression.cron(minute="0", hour="0", week_day="L"),
+    ScheduleExpression.cron(minute="0", hour="0", day="L"),
+    ScheduleExpression.cron(minute="0", hour="0", day="LW"),
+    ScheduleExpression.cron(minute="0", hour="0", day="3W"),
+    ScheduleExpression.cron(minute="0", hour="0", day="1/5"),
+    ScheduleExpression.expression("cron(0 18 ? * MON-FRI *)"),
+    ScheduleExpression.rate(Duration.days(7)),
+    ScheduleExpression.rate(Duration.days(1)),
+    ScheduleExpression.rate(Duration.hours(2)),
+    ScheduleExpression.rate(Duration.minutes(90)),
+    ScheduleExpression.expression("rate(1 minute)"),
+    ScheduleExpression.at(datetime.datetime(2030, 1, 1, 2, 0, tzinfo=datetime.UTC)),
+    ScheduleExpression.expression("at(2028-02-29T23:59:59)"),
+]
+
+
+@pytest.mark.parametrize("schedule", GOOD_SCHEDULES, ids=[s.expression_string for s in GOOD_SCHEDULES])
+def test_valid_schedule_expressions_pass(stack, bucket_input, schedule):
+    job = make_job(stack, bucket_input, schedule=schedule)
+    assert job.schedule is not None
+
+
+def test_a_token_schedule_expression_is_left_to_the_scheduler(stack, bucket_input):
+    expression = CfnParameter(stack, "Schedule", default="every night").value_as_string
+    job = make_job(stack, bucket_input, schedule=ScheduleExpression.expression(expression))
+    assert job.schedule is not None
+
+
+_OVERLAP_WARNING = "personalize-batch-constructs:scheduleFasterThanTimeout"
+
+
+def _warnings(job: BatchJob) -> list[str]:
+    return [str(entry.data) for entry in job.node.metadata if entry.type == "aws:cdk:warning"]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "timeout", "warned"),
+    [
+        (ScheduleExpression.rate(Duration.minutes(30)), None, True),  # the default timeout: one hour
+        (ScheduleExpression.rate(Duration.hours(1)), Duration.hours(2), True),
+        (ScheduleExpression.rate(Duration.minutes(59)), Duration.hours(1), True),
+        (ScheduleExpression.rate(Duration.hours(1)), None, False),
+        (ScheduleExpression.rate(Duration.hours(12)), Duration.hours(12), False),
+        (ScheduleExpression.rate(Duration.minutes(30)), Duration.minutes(20), False),
+        (ScheduleExpression.cron(minute="0/10"), None, False),  # a cron's interval is not read
+    ],
+)
+def test_a_rate_shorter_than_the_timeout_warns_that_runs_overlap(stack, bucket_input, schedule, timeout, warned):
+    props = {"schedule": schedule} | ({"timeout": timeout} if timeout else {})
+    job = make_job(stack, bucket_input, **props)
+    warnings = [w for w in _warnings(job) if w.endswith(f"[ack: {_OVERLAP_WARNING}]")]
+    if not warned:
+        assert warnings == []
+        return
+    (warning,) = warnings
+    assert re.search(names("schedule"), warning) and re.search(names("timeout"), warning)
+    assert schedule.expression_string in warning
+    assert "billed" in warning and "quota" in warning
+
+
+def test_wait_false_timeout_message_says_it_limits_scheduled_runs(stack, bucket_input):
+    long = {"wait": False, "timeout": Duration.hours(2)}
+    with pytest.raises(ValueError, match=r"at most 3600 s with wait=False") as unscheduled:
+        make_job(stack, bucket_input, **long)
+    assert "scheduled" not in str(unscheduled.value)
+    with pytest.raises(ValueError, match=r"at most 3600 s with wait=False.*scheduled runs.*wait=True, got 7200 s"):
+        BatchInferenceJob(
+            stack,
+            "Scheduled",
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=bucket_input,
+            schedule=ScheduleExpression.rate(Duration.days(1)),
+            **long,
+        )

@@ -174,6 +174,10 @@ LOCATIONS = [
     ),
     (lambda stack: BatchInput.from_bucket(_bucket(stack, "input-bucket"), ""), {"InputPath": "s3://input-bucket/"}),
     (
+        lambda stack: BatchInput.from_bucket(_bucket(stack, "input-bucket"), "s3://input-bucket/users.json"),
+        {"InputPath": "s3://input-bucket/s3://input-bucket/users.json"},
+    ),
+    (
         lambda stack: BatchOutput.to_bucket(_bucket(stack, "output-bucket"), "results"),
         {"OutputPath": "s3://output-bucket/results"},
     ),
@@ -184,7 +188,9 @@ LOCATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("make", "overrides"), LOCATIONS, ids=["key-slash", "key-empty", "prefix", "prefix-slash"])
+@pytest.mark.parametrize(
+    ("make", "overrides"), LOCATIONS, ids=["key-slash", "key-empty", "key-uri", "prefix", "prefix-slash"]
+)
 def test_a_bad_token_location_fails_create_with_the_synth_message_and_no_call(app, make_handler_of, make, overrides):
     with pytest.raises(ValueError) as raised:
         make(Stack(app, f"Shop{next(_ids)}"))
