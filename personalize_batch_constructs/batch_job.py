@@ -40,7 +40,7 @@ _INPUT_UNVERSIONED = (
 _NEW_OUTPUT_BUCKET_PROPS = ("output_versioned", "output_noncurrent_version_expiration", "output_removal_policy")
 """Props that configure the output bucket the construct creates, and nothing else."""
 _OUTPUT_UNVERSIONED = "Versioning turned off with output_versioned=False"
-_OUTPUT_REMOVAL_POLICIES = (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY)
+_OUTPUT_REMOVAL_POLICIES = (RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.DESTROY)
 """What ``output_removal_policy`` may be: CloudFormation deletes or keeps a bucket, it has no snapshot."""
 
 
@@ -454,8 +454,8 @@ class BatchJob(Construct):
         removal_policy = props.get("output_removal_policy", RemovalPolicy.RETAIN)
         if removal_policy not in _OUTPUT_REMOVAL_POLICIES:
             raise ValueError(
-                "output_removal_policy must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY (an S3 bucket "
-                "takes no other), got "
+                "output_removal_policy must be RemovalPolicy.RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY (an "
+                "S3 bucket takes no other), got "
                 + (
                     f"RemovalPolicy.{removal_policy.name}"
                     if isinstance(removal_policy, RemovalPolicy)

@@ -184,22 +184,30 @@ def test_tags_must_be_a_mapping_not_a_cloudformation_tag_list(stack, bucket_inpu
         make_job(stack, bucket_input, tags=[{"Key": "a", "Value": "b"}])
 
 
-@pytest.mark.parametrize("policy", [RemovalPolicy.SNAPSHOT, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, "DESTROY"])
+@pytest.mark.parametrize("policy", [RemovalPolicy.SNAPSHOT, "DESTROY"])
 def test_output_removal_policy_is_retain_or_destroy(stack, bucket_input, policy):
     with pytest.raises(
-        ValueError, match=rf"{names('output_removal_policy')} must be RemovalPolicy\.RETAIN or RemovalPolicy\.DESTROY"
+        ValueError,
+        match=rf"{names('output_removal_policy')} must be RemovalPolicy\.RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY",
     ):
         make_job(stack, bucket_input, output_removal_policy=policy)
 
 
-@pytest.mark.parametrize("policy", [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY])
+@pytest.mark.parametrize(
+    "policy", [RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.DESTROY]
+)
 def test_output_removal_policy_retain_and_destroy_reach_the_new_bucket(policy):
     # Its own app: the shared one may be synthesized only once.
     stack = Stack(App(), "Removal")
     job_input = BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
     job = make_job(stack, job_input, output_removal_policy=policy)
     (bucket,) = Template.from_stack(stack).find_resources("AWS::S3::Bucket").values()
-    assert bucket["DeletionPolicy"] == ("Retain" if policy == RemovalPolicy.RETAIN else "Delete")
+    expected = {
+        RemovalPolicy.RETAIN: "Retain",
+        RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE: "RetainExceptOnCreate",
+        RemovalPolicy.DESTROY: "Delete",
+    }
+    assert bucket["DeletionPolicy"] == expected[policy]
     assert job.output_bucket.node.scope is job
 
 
