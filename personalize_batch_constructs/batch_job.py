@@ -30,6 +30,10 @@ from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properti
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
 _NO_RUN_END_WARNING_ID = "personalize-batch-constructs:ruleNeverFires"
+_SHORT_TIMEOUT_WARNING_ID = "personalize-batch-constructs:timeoutShorterThanAJob"
+_SHORTEST_WATCHED_TIMEOUT = Duration.minutes(30)
+"""Below this a watched run would time out: even a job of three users takes about 25 minutes,
+most of it Personalize's own start-up."""
 _REQUIRED_PROPS = ("solution_version_arn", "input")
 _P = contract.Property
 _DEFAULT_NONCURRENT_VERSION_EXPIRATION = Duration.days(30)
@@ -138,6 +142,14 @@ class BatchJob(Construct):
         check_arns_in_stack_environment(
             self, solution_version_arn=props["solution_version_arn"], filter_arn=props.get("filter_arn")
         )
+        watched = checked.wait or checked.schedule is not None
+        if watched and checked.timeout_seconds < _SHORTEST_WATCHED_TIMEOUT.to_seconds():
+            Annotations.of(self).add_warning_v2(
+                _SHORT_TIMEOUT_WARNING_ID,
+                f"timeout is {checked.timeout_seconds} s: even a job of a few users takes about 25 minutes (most of "
+                "it Personalize's start-up), so a run watched to its end would time out while the job goes on, "
+                "billed. Give timeout at least 30 minutes (the default is one hour)",
+            )
         encryption_key = props.get("encryption_key")
 
         new_buckets: list[str] = []

@@ -13,7 +13,7 @@ import re
 import pytest
 from aws_cdk import App, CfnParameter, Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 from aws_cdk.aws_scheduler import ScheduleExpression
 
 from personalize_batch_constructs import (
@@ -467,3 +467,26 @@ def test_wait_false_timeout_message_says_it_limits_scheduled_runs(stack, bucket_
             schedule=ScheduleExpression.rate(Duration.days(1)),
             **long,
         )
+
+
+def test_a_timeout_shorter_than_any_job_is_warned_about_when_a_run_is_watched():
+    stack = Stack(App(), "ShortTimeouts")
+    job_input = BatchInput.from_bucket(s3.Bucket.from_bucket_name(stack, "In", "input-bucket"), "users.json")
+    nightly = ScheduleExpression.cron(minute="0", hour="2")
+    for construct_id, props in {
+        "Watched": {"timeout": Duration.minutes(20)},
+        "ScheduledUnwaited": {"timeout": Duration.minutes(20), "wait": False, "schedule": nightly},
+        "Unwatched": {"timeout": Duration.minutes(20), "wait": False},
+        "HalfAnHour": {"timeout": Duration.minutes(30)},
+    }.items():
+        BatchInferenceJob(
+            stack,
+            construct_id,
+            solution_version_arn=SOLUTION_VERSION_ARN,
+            input=job_input,
+            output=BatchOutput.to_bucket(s3.Bucket(stack, f"{construct_id}Out")),
+            **props,
+        )
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("timeoutShorterThanAJob"))
+    assert sorted(warning.id for warning in warnings) == ["/ShortTimeouts/ScheduledUnwaited", "/ShortTimeouts/Watched"]
+    assert "timeout is 1200 s" in warnings[0].entry.data
