@@ -436,6 +436,11 @@ class BatchJob(Construct):
             raise ValueError(f"output_versioned must be True or False, got {output_versioned!r}")
         versions_kept = props.get("output_noncurrent_version_expiration", _DEFAULT_NONCURRENT_VERSION_EXPIRATION)
         prop_checks.check_days("output_noncurrent_version_expiration", versions_kept)
+        if not output_versioned and props.get("output_noncurrent_version_expiration") is not None:
+            raise ValueError(
+                "output_noncurrent_version_expiration applies only to a versioned output bucket, and "
+                "output_versioned=False keeps no earlier versions: drop one of the two"
+            )
         shares = wait_shares(timeout_seconds)
         query_seconds = int(QUERY_INTERVAL.to_seconds())
         poll_interval = props.get("poll_interval")
@@ -447,8 +452,13 @@ class BatchJob(Construct):
                 "poll_interval",
                 poll_interval,
                 at_least_seconds=query_seconds,
-                at_most_seconds=max(query_seconds, timeout_seconds),
+                at_most_seconds=int(MAX_TIMEOUT.to_seconds()),
             )
+            if poll_seconds > max(query_seconds, timeout_seconds):
+                raise ValueError(
+                    f"poll_interval must be at most the timeout ({timeout_seconds} s): the first poll would come "
+                    f"after the wait is over. Got {poll_seconds} s; give a shorter poll_interval or a longer timeout"
+                )
         if schedule is not None and not isinstance(schedule, scheduler.ScheduleExpression):
             raise ValueError(
                 "schedule must be an aws_scheduler.ScheduleExpression (ScheduleExpression.cron, rate or at), "
