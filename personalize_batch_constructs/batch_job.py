@@ -119,6 +119,13 @@ class BatchJob(Construct):
     _default_num_results: ClassVar[int | None] = None
 
     def __init__(self, scope: Construct, construct_id: str, **props: Unpack[BatchJobProps]) -> None:
+        """Define the job; ``cdk deploy`` runs it.
+
+        :param scope: the construct this job belongs to (a ``Stack``, or a construct in one).
+        :param construct_id: the job's id in ``scope``, also its default ``job_name_prefix``.
+        :param props: keyword props, each documented with its default in ``BatchJobProps`` and in
+            the README's Props table; ``solution_version_arn`` and ``input`` are required.
+        """
         self._define(scope, construct_id, props)
 
     def _define(self, scope: Construct, construct_id: str, props: BatchJobProps) -> None:
