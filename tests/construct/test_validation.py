@@ -494,8 +494,3 @@ def test_a_timeout_shorter_than_any_job_is_warned_about_when_a_run_is_watched():
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("timeoutShorterThanAJob"))
     assert sorted(warning.id for warning in warnings) == ["/ShortTimeouts/ScheduledUnwaited", "/ShortTimeouts/Watched"]
     assert "timeout is 1200 s" in warnings[0].entry.data
-
-
-def test_a_poll_interval_longer_than_the_timeout_names_the_timeout(stack, bucket_input):
-    with pytest.raises(ValueError, match=r"poll_interval must be at most the timeout \(300 s\).*Got 360 s"):
-        make_job(stack, bucket_input, timeout=Duration.minutes(5), poll_interval=Duration.minutes(6))
