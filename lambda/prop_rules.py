@@ -223,7 +223,10 @@ def folder_relation(folder: str, other: str) -> str | None:
 def check_results_apart_from_input(
     *, input_key: str, uploaded: bool, output_prefix: str, same_bucket: Callable[[], bool]
 ) -> None:
-    """The output folder must neither be, contain nor lie inside a folder input in the same bucket.
+    """The output folder must neither be nor lie inside a folder input in the same bucket. One that
+    contains the input folder is fine: each run writes into a run folder of its own named after
+    the job (``<output folder><job name>/``) and the manifest sits at the output folder itself,
+    so nothing lands in the input folder.
 
     :param input_key: the input's object key, or its folder prefix ending in ``/``.
     :param uploaded: whether ``from_asset`` uploads the input, which owns (prunes) the folder
@@ -234,7 +237,7 @@ def check_results_apart_from_input(
     if folder is None:
         return
     relation = folder_relation(output_prefix, folder)
-    if relation is None or not same_bucket():
+    if relation not in ("is", "is inside") or not same_bucket():
         return
     source = (
         f"{INPUT_PREFIX_PROP.removeprefix('input: ')}, which the upload prunes"
@@ -243,13 +246,13 @@ def check_results_apart_from_input(
     )
     consequence = (
         "the upload removes every object there that is not part of the input, so it deletes the previous results"
-        if uploaded and relation != "contains"
+        if uploaded
         else "the next run would read the results (.out files) as input"
     )
     raise PropValueError(
         f"the output folder {output_prefix or '(the bucket root)'!r} (output, BatchOutput.to_bucket "
         f"prefix) {relation} the input folder {folder!r} (input, {source}) in the same bucket: "
-        f"{consequence}. Give output a folder that neither is, contains nor lies inside the input folder "
+        f"{consequence}. Give output a folder that neither is nor lies inside the input folder "
         f"(e.g. 'results/' next to 'input/'), or another bucket"
     )
 

@@ -33,10 +33,12 @@ class _BoundInput:
     """A content hash for uploaded input, so that changed content re-runs the job."""
     upload: Construct | None
     """What must finish before the job starts."""
-
-    @property
-    def is_folder(self) -> bool:
-        return self.key.endswith("/")
+    is_folder: bool
+    """Whether ``key`` names a folder: known for an upload, from the key's ``/`` for a literal key.
+    A token key counts as one, so its objects are granted as ``key*``, which covers a key naming
+    one object too."""
+    uploaded_keys: tuple[str, ...] = ()
+    """The keys of the files an upload puts under its folder."""
 
     @property
     def s3_uri(self) -> str:
@@ -105,7 +107,14 @@ class BatchInput:
             if bucket is not None and not isinstance(bucket, s3.Bucket):
                 _warn_upload_into_imported_bucket(scope, bucket, prefix)
             key = prefix if source.is_dir() else prefix + source.name
-            return _BoundInput(bucket=target, key=key, version=_content_version(files), upload=copy)
+            return _BoundInput(
+                bucket=target,
+                key=key,
+                version=_content_version(files),
+                upload=copy,
+                is_folder=source.is_dir(),
+                uploaded_keys=tuple(prefix + name for name, _ in files),
+            )
 
         return BatchInput(warning_before(bind, oversized_warnings))
 
@@ -119,7 +128,12 @@ class BatchInput:
         # A token is checked by the handler at deploy, by the same rule.
         if not Token.is_unresolved(key):
             prop_rules.check_object_key(prop_rules.INPUT_KEY_PROP, key)
-        return BatchInput(lambda _scope, _new_bucket: _BoundInput(bucket=bucket, key=key, version=None, upload=None))
+        is_folder = Token.is_unresolved(key) or key.endswith("/")
+        return BatchInput(
+            lambda _scope, _new_bucket: _BoundInput(
+                bucket=bucket, key=key, version=None, upload=None, is_folder=is_folder
+            )
+        )
 
     def _bind(self, scope: Construct, new_bucket: Callable[[], s3.IBucket]) -> _BoundInput:
         return self._bind_to(scope, new_bucket)

@@ -199,6 +199,7 @@ class BatchJob(Construct):
                 uploaded=bound_input.upload is not None,
                 output_bucket=output_bucket,
                 output_prefix=output.prefix,
+                uploaded_keys=bound_input.uploaded_keys,
             ),
         )
         self._output_prefix = output.prefix

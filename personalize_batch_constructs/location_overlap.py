@@ -1,8 +1,8 @@
 """Synth-time refusal of results written where the input is read or uploaded, by the same job or
-by another job of the stack.
+by another job of the app.
 
-An output folder equal to, inside or containing a folder input in the same bucket makes the next
-run read the ``.out`` files as input; inside a ``from_asset`` prefix, the upload (which removes
+An output folder equal to or inside a folder input in the same bucket makes the next run read the
+``.out`` files as input; inside a ``from_asset`` prefix, the upload (which removes
 every object under its prefix that is not part of the input) deletes the previous results.
 Between jobs, two more: an upload deletes another job's input inside its prefix, and two jobs
 writing to one output folder share its ``manifest.json``, each run displacing the other job's.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from aws_cdk import Annotations, Stack, Token
+from aws_cdk import Annotations, Token
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -55,6 +55,8 @@ class JobLocations:
     """Whether ``from_asset`` uploads the input, pruning the folder that holds ``input_key``."""
     output_bucket: _Bucket
     output_prefix: str
+    uploaded_keys: frozenset[str]
+    """The keys of the files an upload puts in its folder (none for an input in S3)."""
 
     @classmethod
     def of(
@@ -66,11 +68,14 @@ class JobLocations:
         uploaded: bool,
         output_bucket: s3.IBucket,
         output_prefix: str,
+        uploaded_keys: tuple[str, ...] = (),
     ) -> JobLocations:
         input_place = _Bucket.of(input_bucket)
         # One bucket for both (a given bucket): one lookup.
         output_place = input_place if output_bucket is input_bucket else _Bucket.of(output_bucket)
-        return cls(job.node.path, input_place, input_key, uploaded, output_place, output_prefix)
+        return cls(
+            job.node.path, input_place, input_key, uploaded, output_place, output_prefix, frozenset(uploaded_keys)
+        )
 
     @property
     def literal(self) -> bool:
@@ -84,15 +89,16 @@ class JobLocations:
 _PRUNED_WARNING_ID = "personalize-batch-constructs:inputInAnotherUpload"
 
 _JOBS: dict[str, list[JobLocations]] = {}
-"""Each stack's jobs so far, by the stack's jsii identity (an app's stacks of one name differ)."""
+"""Each app's jobs so far, by the jsii identity of the app (the construct tree's root): jobs of
+one app share buckets across its stacks, nested stacks too, and two apps never meet."""
 
 
 def check_locations(job: Construct, locations: JobLocations) -> None:
     """Raise a ValueError naming ``input`` and ``output`` when the job's results would overlap its
-    input, or naming both jobs when the job and an earlier job of the stack would delete or read
+    input, or naming both jobs when the job and an earlier job of the app would delete or read
     each other's data; warn when an upload would delete another job's input unless that input is
-    one of its files. Then count the job among the stack's."""
-    others = _JOBS.setdefault(jsii_identity(Stack.of(job)), [])
+    one of its files. Then count the job among the app's."""
+    others = _JOBS.setdefault(jsii_identity(job.node.root), [])
     if locations.literal:
         prop_rules.check_results_apart_from_input(
             input_key=locations.input_key,
@@ -119,8 +125,8 @@ def _conflicts(new: JobLocations, other: JobLocations) -> Iterator[str]:
         )
     for reader, writer in ((new, other), (other, new)):
         folder = reader.input_folder
-        # Results land in run folders under the output folder: in the reader's folder only when
-        # the output folder is it or lies inside it.
+        # As for one job (prop_rules): results land in the reader's folder only when the output
+        # folder is it or lies inside it.
         relation = None if folder is None else prop_rules.folder_relation(writer.output_prefix, folder)
         if relation in ("is", "is inside") and reader.input_bucket.same_as(writer.output_bucket):
             damage = (
@@ -136,8 +142,9 @@ def _conflicts(new: JobLocations, other: JobLocations) -> Iterator[str]:
                 "'results/a/' and 'input/b/'), or in other buckets"
             )
         if reader.uploaded and writer.uploaded and _inside_upload(reader, writer):
+            holds = "is also" if writer.input_folder == reader.input_folder else "holds"
             yield (
-                f"the upload folder {writer.input_folder!r} of {writer.job} ({_input_prop(writer)}) holds the "
+                f"the upload folder {writer.input_folder!r} of {writer.job} ({_input_prop(writer)}) {holds} the "
                 f"upload folder {reader.input_folder!r} of {reader.job} in the same bucket: each upload removes "
                 "every object under its folder that is not part of its own input, so it would delete the other "
                 "job's input at each deploy. Give each job's input a folder of its own (e.g. key_prefix "
@@ -146,11 +153,13 @@ def _conflicts(new: JobLocations, other: JobLocations) -> Iterator[str]:
 
 
 def _maybe_pruned(new: JobLocations, other: JobLocations) -> Iterator[str]:
-    """An input in S3 inside another job's upload folder survives only as one of its files,
-    which the construct does not know for a folder upload: a warning, not a refusal."""
+    """An input in S3 inside another job's upload folder that holds none of the upload's files:
+    each deploy deletes it, unless something puts it back before each run, which the construct
+    cannot know; a warning, not a refusal. The folder itself, one of its files, or a subfolder of
+    them is what the upload put there."""
     for reader, writer in ((new, other), (other, new)):
         if not reader.uploaded and writer.uploaded and _inside_upload(reader, writer):
-            if reader.input_key not in (writer.input_key, writer.input_folder):
+            if not any(key.startswith(reader.input_key) for key in writer.uploaded_keys):
                 yield (
                     f"the input {reader.input_key!r} of {reader.job} ({_input_prop(reader)}) lies in the upload "
                     f"folder {writer.input_folder!r} of {writer.job} ({_input_prop(writer)}): the upload removes "

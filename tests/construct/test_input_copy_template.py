@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnParameter, Stack
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput
@@ -182,3 +183,33 @@ def test_an_asset_bucket_key_of_your_own_is_one_the_copy_may_decrypt_with_and_no
         s for s in _handler_statements(template) if any(a.startswith("kms:") for a in as_list(s["Action"]))
     ]
     assert [(as_list(s["Action"]), s["Resource"]) for s in kms_statements] == [(["kms:Decrypt"], BOOTSTRAP_KEY_ARN)]
+
+
+@pytest.mark.parametrize("source", ["asset-folder", "bucket-token-key"])
+def test_a_folder_named_by_a_token_is_granted_with_its_objects(tmp_path, source):
+    # The key's "/" is not in the token's text: the folder is known from the upload, or assumed.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.json").write_text('{"userId": "1"}\n')
+    stack = Stack(App(outdir=str(tmp_path / "out")), "TokenFolder")
+    key = CfnParameter(stack, "Key", default="in/b/").value_as_string
+    bucket = s3.Bucket(stack, "Data")
+    job_input = (
+        BatchInput.from_asset(str(tmp_path / "in"), bucket=bucket, key_prefix=key)
+        if source == "asset-folder"
+        else BatchInput.from_bucket(bucket, key)
+    )
+    BatchInferenceJob(stack, "Job", solution_version_arn=SOLUTION_VERSION_ARN, input=job_input)
+    template = Template.from_stack(stack).to_json()
+    folder_objects = {"Fn::Join": ["", [get_att(bucket, "Arn"), "/", {"Ref": "Key"}, "*"]]}
+    reads = [
+        resource
+        for policy in [
+            *resources(template, "AWS::IAM::Policy").values(),
+            *resources(template, "AWS::S3::BucketPolicy").values(),
+        ]
+        for statement in statements(policy["Properties"]["PolicyDocument"])
+        if "s3:GetObject" in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    ]
+    # The handler's input check, the service role and the bucket policy for Personalize.
+    assert reads.count(folder_objects) == 3, reads
