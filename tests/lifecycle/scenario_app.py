@@ -42,6 +42,9 @@ SHARED_BUCKET_JOBS = MAX_EXACT_RESOURCES + 1
 """The SharedBuckets stack's jobs: one more than a policy names exactly, so its buckets' policies
 and its shared role name the jobs' objects by one pattern each."""
 FOLDER_STACK = "FolderInput"
+TOKEN_FOLDER_STACK = "TokenFolderInput"
+"""The folder input uploaded to a key prefix that a parameter gives (default `TOKEN_FOLDER_PREFIX`)."""
+TOKEN_FOLDER_PREFIX = "in/daily/"
 FOLDER_FILES = {
     "part-1.json": ('{"userId": "1"}',),
     "part-2.json": ('{"userId": "2"}',),
@@ -104,6 +107,11 @@ class ScenarioKind:
         return f"incoming/2026-11/{self.input_name}"
 
     @property
+    def team_results_prefix(self) -> str:
+        """Each kind's folder in the team's results bucket: jobs of one app never share one."""
+        return f"{TEAM_RESULTS_PREFIX}{self.name}/"
+
+    @property
     def empty_input_key(self) -> str:
         return f"empty/{self.input_name}"
 
@@ -155,6 +163,15 @@ def synth_scenarios(outdir: Path, inputs_dir: Path, *, changed: bool = False) ->
         solution_version_arn=INFERENCE.solution_version_arn,
         input=BatchInput.from_asset(str(folder)),
     )
+    if not changed:
+        stack = cdk.Stack(app, TOKEN_FOLDER_STACK)
+        prefix = cdk.CfnParameter(stack, "InputPrefix", default=TOKEN_FOLDER_PREFIX).value_as_string
+        INFERENCE.job_class(
+            stack,
+            "Nightly",
+            solution_version_arn=INFERENCE.solution_version_arn,
+            input=BatchInput.from_asset(str(folder), bucket=s3.Bucket(stack, "Inputs"), key_prefix=prefix),
+        )
     # Five jobs of each kind in one stack: each kind fills its own quota, none waits.
     stack = cdk.Stack(app, "FiveOfEach")
     for kind in KINDS:
@@ -191,7 +208,7 @@ def _add_stacks(app: cdk.App, kind: ScenarioKind, inputs_dir: Path, changed: boo
         stack,
         "Nightly",
         BatchInput.from_bucket(team_data, kind.team_input_key),
-        output=BatchOutput.to_bucket(team_results, TEAM_RESULTS_PREFIX),
+        output=BatchOutput.to_bucket(team_results, kind.team_results_prefix),
         num_results=5,
     )
 

@@ -21,7 +21,6 @@ from .scenario_app import (
     SIX,
     TEAM_DATA_BUCKET,
     TEAM_RESULTS_BUCKET,
-    TEAM_RESULTS_PREFIX,
     ScenarioKind,
 )
 
@@ -478,7 +477,7 @@ def test_bring_your_own_buckets_with_prefixes(kind, scenario_stack, deployment, 
     (job,) = emulator.jobs()
     assert job.request["jobInput"]["s3DataSource"]["path"] == f"s3://{TEAM_DATA_BUCKET}/{kind.team_input_key}"
     # Each run writes into its own folder under the given prefix.
-    output_uri = f"s3://{TEAM_RESULTS_BUCKET}/{TEAM_RESULTS_PREFIX}{job.name}/"
+    output_uri = f"s3://{TEAM_RESULTS_BUCKET}/{kind.team_results_prefix}{job.name}/"
     assert job.request["jobOutput"]["s3DataDestination"]["path"] == output_uri
     lines = _output_lines(aws_endpoint, output_uri + kind.input_name + ".out")
     assert [len(line["output"][kind.output_field]) for line in lines] == [5] * len(kind.records)

@@ -4,7 +4,7 @@ stack's provider copies them server-side into the input folder through the real 
 import pytest
 
 from .local_aws import client, recorded_s3_calls
-from .scenario_app import CHANGED_FOLDER_FILES, FOLDER_FILES, FOLDER_STACK
+from .scenario_app import CHANGED_FOLDER_FILES, FOLDER_FILES, FOLDER_STACK, TOKEN_FOLDER_PREFIX, TOKEN_FOLDER_STACK
 
 ASSET_BUCKET = "cdk-hnb659fds-assets-123456789012-us-east-1"
 COPY_TYPE = "Custom::PersonalizeBatchInputCopy"
@@ -76,3 +76,17 @@ def test_the_handler_copies_server_side_and_never_downloads_an_asset(
     copies = [params for op, params in s3_calls if op == "CopyObject"]
     assert sorted(params["Key"] for params in copies) == sorted(f"input/{name}" for name in FOLDER_FILES)
     assert {params["CopySource"]["Bucket"] for params in copies} == {ASSET_BUCKET}
+
+
+def test_a_folder_uploaded_to_a_prefix_a_parameter_gives_is_read_by_personalize(
+    scenario_stack, deployment, emulator, aws_endpoint
+):
+    # The grants name the folder's objects though the template knows the prefix only as a Ref.
+    stack = deployment(TOKEN_FOLDER_STACK)
+    result = stack.deploy(scenario_stack(TOKEN_FOLDER_STACK))
+
+    assert result.status == "CREATE_COMPLETE", result.failure_reasons()
+    assert _folder(aws_endpoint, stack) == _expected(FOLDER_FILES)
+    (job,) = emulator.jobs()
+    assert job.status == "ACTIVE"
+    assert job.request["jobInput"]["s3DataSource"]["path"].endswith(f"/{TOKEN_FOLDER_PREFIX}")
