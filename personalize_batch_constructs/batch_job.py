@@ -25,7 +25,7 @@ from .job_provider import QUERY_INTERVAL, TOTAL_TIMEOUT, JobProvider
 from .location_overlap import JobLocations, check_locations
 from .scheduled_runs import ScheduledRuns, as_cloudformation_sends, warn_about_overlapping_runs
 from .secure_bucket import new_secure_bucket
-from .service_role import grant_bucket_access, grant_key_use, new_service_role, require_personalize_trust
+from .service_role import grant_bucket_access, grant_key_use, new_service_role, warn_unless_personalize_trusted
 from .wait_chain import MAX_TIMEOUT, chain_wait_extensions, first_share_properties, wait_shares
 
 _DEFAULT_POLL_INTERVAL = Duration.minutes(1)
@@ -207,7 +207,7 @@ class BatchJob(Construct):
         self._waits = checked.wait
         self.role: iam.IRole = props.get("role") or new_service_role(self, "ServiceRole")
         """The service role Personalize assumes."""
-        require_personalize_trust(self, self.role)
+        warn_unless_personalize_trusted(self, self.role)
         self.input_bucket: s3.IBucket = bound_input.bucket
         """The bucket the input is read from."""
         self.output_bucket: s3.IBucket = output_bucket

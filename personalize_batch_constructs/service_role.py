@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 import jsii
-from aws_cdk import Aws, Stack
+from aws_cdk import Annotations, Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -39,19 +39,34 @@ def new_service_role(scope: Construct, construct_id: str) -> iam.Role:
     )
 
 
-def require_personalize_trust(job: Construct, role: iam.IRole) -> None:
-    """Fail synthesis when a given role of this app cannot be assumed by Personalize: checked when
-    the app is synthesized, so trust added after the job counts."""
+ROLE_TRUST_WARNING_ID = "personalize-batch-constructs:roleNotTrustingPersonalize"
+
+
+def warn_unless_personalize_trusted(job: Construct, role: iam.IRole) -> None:
+    """A CDK warning on ``job`` when a given role of this app cannot be assumed by Personalize.
+
+    Evaluated when the app is synthesized, so trust added after the job counts. A warning, not an
+    error: the check reads the L2 ``assume_role_policy``, and a trust policy set on the ``CfnRole``
+    (``add_property_override("AssumeRolePolicyDocument", ...)``) is out of its sight.
+    """
     if isinstance(role, iam.Role):
-        job.node.add_validation(_TrustsPersonalize(role))
+        job.node.add_validation(_TrustsPersonalize(job, role))
 
 
 @jsii.implements(IValidation)
 class _TrustsPersonalize:
-    """The role's trust policy must allow ``sts:AssumeRole`` to Personalize, or Personalize fails
-    every job at deploy ("Failed to assume role"). Left alone when a part holds an intrinsic."""
+    """Warns unless the role's trust policy allows ``sts:AssumeRole`` to Personalize, which would
+    otherwise fail every job at deploy ("Failed to assume role"). Left alone when the ``Service``
+    part of a statement holds an intrinsic.
 
-    def __init__(self, role: iam.Role) -> None:
+    An IValidation that reports no error but adds a warning: aws-cdk-lib's ``synthesize`` runs
+    ``validateTree`` after the aspects and ``prepareApp``, and before ``synthesizeTree`` writes each
+    stack's metadata (``<Stack>.metadata.json``), so the warning reaches the cloud assembly, and one
+    validation per job is cheaper than an aspect visiting every construct.
+    """
+
+    def __init__(self, job: Construct, role: iam.Role) -> None:
+        self._job = job
         self._role = role
 
     def validate(self) -> list[str]:
@@ -61,16 +76,27 @@ class _TrustsPersonalize:
         statements = Stack.of(self._role).resolve(document.to_json()).get("Statement", [])
         if any(_trusts_personalize(statement) is not False for statement in statements):
             return []
-        return [
+        Annotations.of(self._job).add_warning_v2(
+            ROLE_TRUST_WARNING_ID,
             f"role: {self._role.node.path} does not let {PERSONALIZE_PRINCIPAL} assume it (no statement of its "
-            "trust policy allows it sts:AssumeRole), so Personalize would fail the job at deploy, unable to "
-            f"assume the role. Create it with assumed_by=iam.ServicePrincipal({PERSONALIZE_PRINCIPAL!r}), add "
-            "that statement with role.assume_role_policy.add_statements(...), or leave role unset for a new one"
-        ]
+            "trust policy allows that service principal sts:AssumeRole; an account principal such as "
+            "iam.AccountRootPrincipal() does not let the service in), so Personalize would fail the job at deploy, "
+            f"unable to assume the role. Create it with assumed_by=iam.ServicePrincipal({PERSONALIZE_PRINCIPAL!r}), "
+            "add that statement with role.assume_role_policy.add_statements(...), or leave role unset for a new "
+            "one. If the trust policy is set where this check does not read it (an L1 override of the CfnRole's "
+            "AssumeRolePolicyDocument), acknowledge this warning: "
+            f"Annotations.of(job).acknowledge_warning({ROLE_TRUST_WARNING_ID!r}).",
+        )
+        return []
 
 
 def _trusts_personalize(statement: dict[str, Any]) -> bool | None:
-    """Whether the statement lets Personalize assume the role; None when a part is an intrinsic."""
+    """Whether the statement lets Personalize assume the role; None when it cannot be told (an
+    intrinsic in the actions, the principal or its ``Service`` part).
+
+    The ``Service`` part is read on its own: an ``AWS`` part names accounts or roles (an account
+    principal's ARN holds ``${AWS::Partition}``), which never let the service in, except ``"*"``.
+    """
     if statement.get("Effect") != "Allow":
         return False
     actions, principal = statement.get("Action", []), statement.get("Principal")
@@ -83,15 +109,16 @@ def _trusts_personalize(statement: dict[str, Any]) -> bool | None:
         return True
     if not isinstance(principal, dict):
         return None
-    services = principal.get("Service", [])
-    anyone = principal.get("AWS", [])
-    names = [
-        *(services if isinstance(services, list) else [services]),
-        *(anyone if isinstance(anyone, list) else [anyone]),
-    ]
-    if any(not isinstance(name, str) for name in names):
+    services, anyone = _as_list(principal.get("Service", [])), _as_list(principal.get("AWS", []))
+    if PERSONALIZE_PRINCIPAL in services or "*" in anyone:
+        return True
+    if any(not isinstance(service, str) for service in services):
         return None
-    return PERSONALIZE_PRINCIPAL in names or "*" in names
+    return False
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def grant_bucket_access(

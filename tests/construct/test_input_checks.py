@@ -14,11 +14,12 @@ import re
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, CfnParameter, Environment, NestedStack, Stack
+from aws_cdk import Annotations as CdkAnnotations
+from aws_cdk import App, Aws, CfnParameter, Environment, Fn, NestedStack, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Annotations, Match
+from aws_cdk.assertions import Annotations, Match, Template
 
 from personalize_batch_constructs import BatchInferenceJob, BatchInput, BatchOutput, BatchSegmentJob, local_input_check
 
@@ -418,8 +419,11 @@ def test_jobs_of_other_stacks_of_the_same_name_are_not_compared(tmp_path):
 # --- a given role Personalize must be able to assume ---------------------------------------------
 
 
-def _job_with_role(role_principal, *, trust_added_later=None) -> App:
-    app = App()
+_TRUST_WARNING = "personalize-batch-constructs:roleNotTrustingPersonalize"
+
+
+def _job_with_role(role_principal, *, trust_added_later=None, outdir=None) -> App:
+    app = App(outdir=outdir) if outdir else App()
     stack = Stack(app, "Trust", env=HERE)
     role = iam.Role(stack, "Given", assumed_by=role_principal)
     BatchInferenceJob(
@@ -436,10 +440,61 @@ def _job_with_role(role_principal, *, trust_added_later=None) -> App:
     return app
 
 
-def test_a_given_role_that_personalize_cannot_assume_fails_synth_naming_it():
+def _trust_warnings(app: App) -> list[str]:
+    """The role trust warnings on the job, as the cloud assembly has them (synthesizes the app)."""
+    stack = app.node.find_child("Trust")
+    return [
+        str(message.entry.data)
+        for message in Annotations.from_stack(stack).find_warning("/Trust/Job", Match.any_value())
+        if str(message.entry.data).endswith(f"[ack: {_TRUST_WARNING}]")
+    ]
+
+
+NOT_TRUSTING = {
+    "lambda": iam.ServicePrincipal("lambda.amazonaws.com"),
+    # An account principal's ARN holds ${AWS::Partition}: a token, yet no service.
+    "account-root": iam.AccountRootPrincipal(),
+    "account": iam.AccountPrincipal("111122223333"),
+    "lambda-and-account": iam.CompositePrincipal(
+        iam.ServicePrincipal("lambda.amazonaws.com"), iam.AccountPrincipal("111122223333")
+    ),
+}
+
+
+@pytest.mark.parametrize("principal", NOT_TRUSTING.values(), ids=NOT_TRUSTING.keys())
+def test_a_given_role_that_personalize_cannot_assume_warns_naming_it(principal):
+    (warning,) = _trust_warnings(_job_with_role(principal))
+    assert re.search(names("role", "Trust/Given", "personalize.amazonaws.com", "assumed_by"), warning)
+    assert f"acknowledge_warning({_TRUST_WARNING!r})" in warning
+
+
+def test_the_role_trust_warning_reaches_the_stack_metadata_file(tmp_path):
+    # It is added while the app validates: before the stack's metadata is written.
+    _job_with_role(iam.ServicePrincipal("lambda.amazonaws.com"), outdir=str(tmp_path)).synth()
+    metadata = json.loads((tmp_path / "Trust.metadata.json").read_text())
+    warnings = [entry["data"] for entry in metadata["/Trust/Job"] if entry["type"] == "aws:cdk:warning"]
+    assert [w for w in warnings if w.endswith(f"[ack: {_TRUST_WARNING}]")] != []
+
+
+def test_a_trust_policy_set_by_an_l1_override_synthesizes_and_the_warning_can_be_acknowledged():
     app = _job_with_role(iam.ServicePrincipal("lambda.amazonaws.com"))
-    with pytest.raises(RuntimeError, match=names("role", "Trust/Given", "personalize.amazonaws.com", "assumed_by")):
-        app.synth()
+    stack = app.node.find_child("Trust")
+    role = stack.node.find_child("Given")
+    role.node.default_child.add_property_override(
+        "AssumeRolePolicyDocument",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "personalize.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+    )
+    CdkAnnotations.of(stack.node.find_child("Job")).acknowledge_warning(_TRUST_WARNING)
+    assert _trust_warnings(app) == []
+    (statement,) = Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(role.node.default_child)][
+        "Properties"
+    ]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "personalize.amazonaws.com"}
 
 
 @pytest.mark.parametrize(
@@ -452,11 +507,19 @@ def test_a_given_role_that_personalize_cannot_assume_fails_synth_naming_it():
             None,
         ),
         (iam.ServicePrincipal("lambda.amazonaws.com"), iam.ServicePrincipal("personalize.amazonaws.com")),
+        (
+            iam.CompositePrincipal(iam.AccountRootPrincipal(), iam.ServicePrincipal("personalize.amazonaws.com")),
+            None,
+        ),
+        (iam.AnyPrincipal(), None),
+        (iam.StarPrincipal(), None),
+        # A token in the Service part: it cannot be told, so no warning.
+        (iam.ServicePrincipal(Fn.join(".", ["personalize", Aws.URL_SUFFIX])), None),
     ],
-    ids=["composite", "trust-added-after-the-job"],
+    ids=["composite", "trust-added-after-the-job", "account-and-personalize", "any", "star", "token-service"],
 )
-def test_a_given_role_that_trusts_personalize_passes(principal, later):
-    _job_with_role(principal, trust_added_later=later).synth()
+def test_a_given_role_that_trusts_personalize_or_cannot_be_told_passes_silently(principal, later):
+    assert _trust_warnings(_job_with_role(principal, trust_added_later=later)) == []
 
 
 # --- ARNs of the stack's environment ----------------------------------------------------------------
