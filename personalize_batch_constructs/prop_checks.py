@@ -7,6 +7,7 @@ applies the same rules to them before any job starts, with the same message.
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +27,20 @@ SOLUTION_VERSION_ARN_PATTERN: str = prop_rules.SOLUTION_VERSION_ARN_PATTERN
 
 
 def is_token(value: Any) -> bool:
-    return value is not None and Token.is_unresolved(value)
+    """Whether the value is a CDK token; False for a value jsii cannot pass to ``Token.is_unresolved``
+    (a tuple, a set, bytes: it raises ``AttributeError: type object 'tuple' has no attribute
+    '__jsii_type__'``), which no token is, so the check that follows names the prop."""
+    return value is not None and _jsii_can_pass(value) and Token.is_unresolved(value)
+
+
+def _jsii_can_pass(value: Any) -> bool:
+    """What jsii marshals: JSON scalars, lists, dicts of string keys and jsii objects (or objects of
+    classes declared with ``@jsii.implements``, which have ``__jsii_type__``)."""
+    if isinstance(value, list):
+        return all(_jsii_can_pass(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _jsii_can_pass(item) for key, item in value.items())
+    return isinstance(value, str | int | float | datetime.datetime) or hasattr(type(value), "__jsii_type__")
 
 
 def check_number(

@@ -180,12 +180,28 @@ def test_output_must_be_a_batch_output_not_a_bucket(stack, bucket_input):
         make_job(stack, bucket_input, output=s3.Bucket(stack, "Results"))
 
 
-def test_tags_must_be_a_mapping_not_a_cloudformation_tag_list(stack, bucket_input):
-    # It used to fail with AttributeError: 'list' object has no attribute 'items'.
+@pytest.mark.parametrize(
+    "tags",
+    [
+        # It used to fail with AttributeError: 'list' object has no attribute 'items'.
+        [{"Key": "a", "Value": "b"}],
+        # These failed inside jsii: AttributeError: type object 'tuple' has no attribute '__jsii_type__'.
+        [("team", "recs")],
+        (("team", "recs"),),
+        {("team", "recs")},
+    ],
+    ids=["cloudformation-tag-list", "list-of-pairs", "tuple-of-pairs", "set-of-pairs"],
+)
+def test_tags_must_be_a_mapping(stack, bucket_input, tags):
     with pytest.raises(
         TypeError, match=rf"^Validation\d+/Job: {names('tags')} must be a mapping of tag key to tag value"
     ):
-        make_job(stack, bucket_input, tags=[{"Key": "a", "Value": "b"}])
+        make_job(stack, bucket_input, tags=tags)
+
+
+def test_a_tag_value_jsii_cannot_pass_is_refused_naming_the_tag(stack, bucket_input):
+    with pytest.raises(ValueError, match=r"tags\['team'\] must be a string"):
+        make_job(stack, bucket_input, tags={"team": ("recs",)})
 
 
 @pytest.mark.parametrize("policy", [RemovalPolicy.SNAPSHOT, "DESTROY"])
