@@ -13,6 +13,7 @@ A token expression passes unchecked.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ _FORMS = (
     "(ScheduleExpression.cron, rate or at)"
 )
 _RATE_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_DAY_MINUTES = 24 * 60
 _AT_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 _AT_FORMAT = "%Y-%m-%dT%H:%M:%S"
 _NUMBER = re.compile(r"[0-9]+")
@@ -77,10 +79,79 @@ def check_expression(prop: str, expression: str) -> None:
         )
 
 
-def rate_interval_seconds(expression: str) -> int | None:
-    """The seconds between two runs of a valid ``rate(...)`` expression; None for any other."""
+def shortest_interval_seconds(expression: str) -> int | None:
+    """The fewest seconds between two runs of a valid ``rate(...)`` or ``cron(...)`` expression;
+    None for ``at(...)`` and a malformed one.
+
+    A rate's interval; for a cron, the shortest gap between two of its firing times of a day, read
+    from the minutes and hours fields (``cron(* 2 * * ? *)``: 60 s, every minute from 02:00 to
+    02:59), the gap across midnight included (``cron(0 22,2 * * ? *)``: 4 hours, as if the next day
+    fired too), and one day when it fires once a day: the day fields only space firing days apart.
+    """
     match = _EXPRESSION.fullmatch(expression)
-    return _rate_seconds(match.group(2)) if match is not None and match.group(1) == "rate" else None
+    if match is None:
+        return None
+    kind, body = match.groups()
+    if kind == "rate":
+        return _rate_seconds(body)
+    times = _cron_times_of_day(body) if kind == "cron" else None
+    if not times:
+        return None
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    return 60 * min([*gaps, times[0] + _DAY_MINUTES - times[-1]])
+
+
+def cron_firings_per_day(expression: str) -> int | None:
+    """How many times a valid ``cron(...)`` expression fires on a day it fires; None for any other."""
+    match = _EXPRESSION.fullmatch(expression)
+    times = _cron_times_of_day(match.group(2)) if match is not None and match.group(1) == "cron" else None
+    return len(times) if times else None
+
+
+def fires_every_minute(expression: str) -> bool:
+    """Whether the minutes field of a valid ``cron(...)`` expression is ``*``, as
+    ``ScheduleExpression.cron`` leaves a minute not given."""
+    match = _EXPRESSION.fullmatch(expression)
+    return (
+        match is not None
+        and match.group(1) == "cron"
+        and _cron_times_of_day(match.group(2)) is not None
+        and match.group(2).split()[0] == "*"
+    )
+
+
+def _cron_times_of_day(body: str) -> list[int] | None:
+    """The sorted minutes of the day (0-1439) at which a valid cron body fires; None when it is not
+    valid, or not only in its minutes and hours fields."""
+    fields = body.split()
+    if len(fields) != len(_FIELDS):
+        return None
+    minutes, hours = (_values(field, text) for field, text in zip(_FIELDS[:2], fields[:2], strict=True))
+    if minutes is None or hours is None:
+        return None
+    return sorted(60 * hour + minute for hour in hours for minute in minutes)
+
+
+def _values(field: _Field, text: str) -> set[int] | None:
+    """The values a valid minutes or hours field names; None for an invalid one."""
+    if not _is_field(field, text):
+        return None
+    values: set[int] = set()
+    for item in text.split(","):
+        start, slash, step = item.partition("/")
+        if start == "*":
+            first, last = field.low, field.high
+        else:
+            low, dash, high = start.partition("-")
+            first = int(low)
+            last = int(high) if dash else (field.high if slash else first)
+        if first <= last:
+            span = list(range(first, last + 1))
+        else:
+            # A range a-b with a > b, read as Quartz does: past the field's end (22-2: 22, 23, 0, 1, 2).
+            span = [*range(first, field.high + 1), *range(field.low, last + 1)]
+        values.update(span[:: int(step) if slash else 1])
+    return values
 
 
 def _rate_seconds(body: str) -> int | None:

@@ -22,7 +22,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from .nag_acknowledgements import acknowledge_wildcards
-from .schedule_expression import rate_interval_seconds
+from .schedule_expression import cron_firings_per_day, fires_every_minute, shortest_interval_seconds
 
 if TYPE_CHECKING:
     from .job_provider import JobProvider
@@ -131,19 +131,35 @@ class ScheduledRuns(Construct):
 
 
 def warn_about_overlapping_runs(job: Construct, expression: scheduler.ScheduleExpression, timeout_seconds: int) -> None:
-    """A CDK warning on ``job`` when its ``rate(...)`` schedule starts runs more often than one may last."""
-    if Token.is_unresolved(expression.expression_string):
+    """A CDK warning on ``job`` when its ``rate(...)`` or ``cron(...)`` schedule starts runs more
+    often than one may last."""
+    text = expression.expression_string
+    if Token.is_unresolved(text):
         return
-    interval = rate_interval_seconds(expression.expression_string)
+    interval = shortest_interval_seconds(text)
     if interval is None or interval >= timeout_seconds:
         return
+    if text.startswith("rate("):
+        fires = f"starts a run every {interval} s"
+        advice = "Give schedule a rate of at least timeout, or a shorter timeout."
+    elif fires_every_minute(text):
+        fires = (
+            f"fires every minute (its minutes field is '*'): {cron_firings_per_day(text)} runs on each day it "
+            f"fires, a run every {interval} s"
+        )
+        advice = (
+            "Give ScheduleExpression.cron a minute, e.g. minute=\"0\" (it leaves a minute not given as '*'), "
+            "with firings at least timeout apart."
+        )
+    else:
+        fires = f"starts runs as little as {interval} s apart"
+        advice = "Give schedule firings at least timeout apart, or a shorter timeout."
     Annotations.of(job).add_warning_v2(
         _OVERLAP_WARNING_ID,
-        f"schedule {expression.expression_string} starts a run every {interval} s, less than the timeout of "
-        f"{timeout_seconds} s a run may take: a run still going when the next starts overlaps it, each run is "
-        "a billed Personalize job, and overlapping runs pile up at Personalize's quota of concurrent jobs "
-        "(5 per kind by default), queueing this stack's other jobs too. Give schedule a rate of at least "
-        "timeout, or a shorter timeout.",
+        f"schedule {text} {fires}, less than the timeout of {timeout_seconds} s a run may take: a run still "
+        "going when the next starts overlaps it, each run is a billed Personalize job, and overlapping runs pile "
+        "up at Personalize's quota of concurrent jobs (5 per kind by default), queueing this stack's other jobs "
+        f"too. {advice}",
     )
 
 

@@ -23,6 +23,7 @@ from personalize_batch_constructs import (
     BatchJob,
     BatchOutput,
     BatchSegmentJob,
+    schedule_expression,
 )
 
 from .stacks import SOLUTION_VERSION_ARN
@@ -444,6 +445,12 @@ def test_a_token_schedule_expression_is_left_to_the_scheduler(stack, bucket_inpu
 _OVERLAP_WARNING = "personalize-batch-constructs:scheduleFasterThanTimeout"
 
 
+def _schedule_id(value: object) -> str:
+    if isinstance(value, ScheduleExpression):
+        return value.expression_string
+    return value.to_human_string() if isinstance(value, Duration) else str(value)
+
+
 def _warnings(job: BatchJob) -> list[str]:
     return [str(entry.data) for entry in job.node.metadata if entry.type == "aws:cdk:warning"]
 
@@ -457,10 +464,23 @@ def _warnings(job: BatchJob) -> list[str]:
         (ScheduleExpression.rate(Duration.hours(1)), None, False),
         (ScheduleExpression.rate(Duration.hours(12)), Duration.hours(12), False),
         (ScheduleExpression.rate(Duration.minutes(30)), Duration.minutes(20), False),
-        (ScheduleExpression.cron(minute="0/10"), None, False),  # a cron's interval is not read
+        (ScheduleExpression.cron(minute="0/10"), None, True),  # every 10 minutes
+        (ScheduleExpression.cron(minute="5/20", hour="3"), None, True),  # 03:05, 03:25, 03:45
+        (ScheduleExpression.cron(minute="0,50", hour="2"), None, True),  # 02:00 and 02:50
+        (ScheduleExpression.cron(minute="0", hour="*"), Duration.hours(2), True),
+        (ScheduleExpression.cron(minute="0", hour="8-17/3", week_day="MON-FRI"), Duration.hours(4), True),
+        (ScheduleExpression.cron(minute="0", hour="22,2"), Duration.hours(5), True),  # across midnight: 4 hours
+        (ScheduleExpression.cron(minute="0", hour="22-2/2"), Duration.hours(3), True),  # 22, 0, 2: a range wraps
+        (ScheduleExpression.cron(minute="0", hour="22,2"), Duration.hours(4), False),
+        (ScheduleExpression.cron(minute="0", hour="*"), None, False),  # hourly, the one-hour default timeout
+        (ScheduleExpression.cron(minute="0,50", hour="2"), Duration.minutes(50), False),
+        (ScheduleExpression.cron(minute="0", hour="2"), Duration.hours(12), False),  # once a day
+        (ScheduleExpression.cron(minute="0", hour="2", week_day="MON-FRI"), Duration.hours(12), False),
+        (ScheduleExpression.at(datetime.datetime(2030, 1, 1, 2, 0, tzinfo=datetime.UTC)), None, False),
     ],
+    ids=_schedule_id,
 )
-def test_a_rate_shorter_than_the_timeout_warns_that_runs_overlap(stack, bucket_input, schedule, timeout, warned):
+def test_a_schedule_faster_than_the_timeout_warns_that_runs_overlap(stack, bucket_input, schedule, timeout, warned):
     props = {"schedule": schedule} | ({"timeout": timeout} if timeout else {})
     job = make_job(stack, bucket_input, **props)
     warnings = [w for w in _warnings(job) if w.endswith(f"[ack: {_OVERLAP_WARNING}]")]
@@ -471,6 +491,47 @@ def test_a_rate_shorter_than_the_timeout_warns_that_runs_overlap(stack, bucket_i
     assert re.search(names("schedule"), warning) and re.search(names("timeout"), warning)
     assert schedule.expression_string in warning
     assert "billed" in warning and "quota" in warning
+    assert "every minute" not in warning
+
+
+@pytest.mark.parametrize(
+    ("schedule", "runs"),
+    [
+        # CDK's cron() leaves an unset minute as '*': a run every minute from 02:00 to 02:59.
+        (ScheduleExpression.cron(hour="2"), 60),
+        (ScheduleExpression.cron(week_day="SUN"), 1440),
+        (ScheduleExpression.cron(hour="3", week_day="MON"), 60),
+    ],
+    ids=_schedule_id,
+)
+def test_a_cron_of_every_minute_warns_naming_the_minute_to_give(stack, bucket_input, schedule, runs):
+    job = make_job(stack, bucket_input, schedule=schedule)
+    (warning,) = [w for w in _warnings(job) if w.endswith(f"[ack: {_OVERLAP_WARNING}]")]
+    assert warning.startswith(
+        f"schedule {schedule.expression_string} fires every minute (its minutes field is '*'): {runs} runs on "
+        "each day it fires, a run every 60 s, less than the timeout of 3600 s"
+    )
+    assert 'minute="0"' in warning
+
+
+@pytest.mark.parametrize(
+    ("expression", "seconds"),
+    [
+        ("rate(90 minutes)", 5400),
+        ("cron(* 2 * * ? *)", 60),
+        ("cron(*/7 * * * ? *)", 240),  # 00:56 to 01:00
+        ("cron(10/25 4 * * ? *)", 1500),  # 04:10, 04:35
+        ("cron(58-2 * * * ? *)", 60),
+        ("cron(0 9-17 ? * MON-FRI *)", 3600),
+        ("cron(30 23,1 * * ? *)", 7200),  # across midnight
+        ("cron(0 2 * * ? *)", 86400),
+        ("cron(0 2 1 * ? *)", 86400),  # the day fields are not read: at least a day
+        ("at(2030-01-01T02:00:00)", None),
+        ("cron(0 2 * * *)", None),
+    ],
+)
+def test_shortest_interval_of_a_schedule(expression, seconds):
+    assert schedule_expression.shortest_interval_seconds(expression) == seconds
 
 
 def test_wait_false_timeout_message_says_it_limits_scheduled_runs(stack, bucket_input):
