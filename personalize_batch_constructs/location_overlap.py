@@ -57,6 +57,9 @@ class JobLocations:
     output_prefix: str
     uploaded_keys: frozenset[str]
     """The keys of the files an upload puts in its folder (none for an input in S3)."""
+    literal: bool
+    """Whether the input key and the output prefix are known at synth. Asked once here: every later
+    job of the app compares itself with this one, and each ``Token.is_unresolved`` is a round trip."""
 
     @classmethod
     def of(
@@ -73,13 +76,17 @@ class JobLocations:
         input_place = _Bucket.of(input_bucket)
         # One bucket for both (a given bucket): one lookup.
         output_place = input_place if output_bucket is input_bucket else _Bucket.of(output_bucket)
+        literal = not (Token.is_unresolved(input_key) or Token.is_unresolved(output_prefix))
         return cls(
-            job.node.path, input_place, input_key, uploaded, output_place, output_prefix, frozenset(uploaded_keys)
+            job.node.path,
+            input_place,
+            input_key,
+            uploaded,
+            output_place,
+            output_prefix,
+            frozenset(uploaded_keys),
+            literal,
         )
-
-    @property
-    def literal(self) -> bool:
-        return not (Token.is_unresolved(self.input_key) or Token.is_unresolved(self.output_prefix))
 
     @property
     def input_folder(self) -> str | None:

@@ -99,8 +99,7 @@ def _trusts_personalize(statement: dict[str, Any]) -> bool | None:
     """
     if statement.get("Effect") != "Allow":
         return False
-    actions, principal = statement.get("Action", []), statement.get("Principal")
-    actions = actions if isinstance(actions, list) else [actions]
+    actions, principal = _as_list(statement.get("Action", [])), statement.get("Principal")
     if any(not isinstance(action, str) for action in actions):
         return None
     if not any(action in ("sts:AssumeRole", "sts:*", "*") for action in actions):
